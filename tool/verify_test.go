@@ -1,0 +1,526 @@
+package tool
+
+import (
+	"context"
+	"crypto"
+	"crypto/rand"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/ltikit/ltikit/jwks"
+)
+
+// harness is a tool plus a minimal signing platform, for exercising every
+// launch check without the fake platform package (which imports tool).
+type harness struct {
+	t        *testing.T
+	tool     *Tool
+	platform Platform
+	keys     *jwks.KeyRing // the platform's signing keys
+	now      time.Time
+}
+
+func newHarness(t *testing.T, mutate func(*Platform)) *harness {
+	t.Helper()
+	key, err := jwks.GenerateKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	pk, _ := jwks.NewKeyRing(key)
+	jwksSrv := httptest.NewServer(pk.Handler())
+	t.Cleanup(jwksSrv.Close)
+	p := testPlatform()
+	p.JWKSURL = jwksSrv.URL
+	if mutate != nil {
+		mutate(&p)
+	}
+	regs, err := NewMemoryPlatforms(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	toolKey, _ := jwks.GenerateKey()
+	toolKeys, _ := jwks.NewKeyRing(toolKey)
+	h := &harness{t: t, platform: p, keys: pk, now: time.Unix(1_800_000_000, 0)}
+	h.tool, err = New(Config{Platforms: regs, Keys: toolKeys, BaseURL: testBaseURL,
+		Now: func() time.Time { return h.now }, Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { h.tool.Close() })
+	return h
+}
+
+// login runs a login initiation and returns the state, nonce and state cookie.
+func (h *harness) login(v url.Values) (state, nonce string, cookie *http.Cookie) {
+	h.t.Helper()
+	w := doLogin(h.tool, http.MethodPost, v)
+	if w.Code != http.StatusFound {
+		h.t.Fatalf("login: %d %s", w.Code, w.Body)
+	}
+	loc, _ := url.Parse(w.Header().Get("Location"))
+	return loc.Query().Get("state"), loc.Query().Get("nonce"), w.Result().Cookies()[0]
+}
+
+// claims is a valid resource-link launch for nonce, Moodle-shaped.
+func (h *harness) claims(nonce string) map[string]any {
+	iat := h.now.Add(-2 * time.Second).Unix()
+	return map[string]any{
+		"iss": h.platform.Issuer, "aud": testClientID, "sub": "4", "nonce": nonce,
+		"iat": iat, "exp": iat + 60, "name": "Sam Student",
+		"https://purl.imsglobal.org/spec/lti/claim/deployment_id":   "dep-1",
+		"https://purl.imsglobal.org/spec/lti/claim/message_type":    "LtiResourceLinkRequest",
+		"https://purl.imsglobal.org/spec/lti/claim/version":         "1.3.0",
+		"https://purl.imsglobal.org/spec/lti/claim/target_link_uri": testBaseURL + "/lti/launch",
+		"https://purl.imsglobal.org/spec/lti/claim/roles":           []string{"http://purl.imsglobal.org/vocab/lis/v2/membership#Learner"},
+		"https://purl.imsglobal.org/spec/lti/claim/resource_link":   map[string]any{"id": "1", "title": "Quiz"},
+		"https://purl.imsglobal.org/spec/lti/claim/context":         map[string]any{"id": "2", "title": "Physics", "type": []string{"CourseSection"}},
+		"https://purl.imsglobal.org/spec/lti/claim/custom":          map[string]any{"level": "3", "gone": nil},
+	}
+}
+
+func (h *harness) sign(claims map[string]any) string {
+	h.t.Helper()
+	b, _ := json.Marshal(claims)
+	tok, err := h.keys.Sign(b)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	return string(tok)
+}
+
+// post sends the launch form with the given cookies through HandleLaunch.
+func (h *harness) post(form url.Values, cookies ...*http.Cookie) (*Launch, *httptest.ResponseRecorder, error) {
+	r := httptest.NewRequest(http.MethodPost, testBaseURL+"/lti/launch", strings.NewReader(form.Encode()))
+	r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	for _, c := range cookies {
+		r.AddCookie(c)
+	}
+	w := httptest.NewRecorder()
+	l, err := h.tool.HandleLaunch(w, r)
+	return l, w, err
+}
+
+// launch logs in, lets mutate change the claims, signs and posts them.
+func (h *harness) launch(mutate func(map[string]any)) (*Launch, *httptest.ResponseRecorder, error) {
+	return h.launchWith(loginParams(), mutate)
+}
+
+// launchWith is launch with the given login initiation parameters.
+func (h *harness) launchWith(login url.Values, mutate func(map[string]any)) (*Launch, *httptest.ResponseRecorder, error) {
+	state, nonce, cookie := h.login(login)
+	c := h.claims(nonce)
+	if mutate != nil {
+		mutate(c)
+	}
+	return h.post(url.Values{"state": {state}, "id_token": {h.sign(c)}}, cookie)
+}
+
+const claimPrefix = "https://purl.imsglobal.org/spec/lti/claim/"
+
+func TestVerify_ValidLaunch(t *testing.T) {
+	h := newHarness(t, nil)
+	l, w, err := h.launch(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if l.Subject != "4" || l.ClientID != testClientID || l.DeploymentID != "dep-1" || l.ResourceLink.ID != "1" ||
+		!l.Roles.IsLearner() || l.Context.Title != "Physics" || l.Custom["level"] != "3" || l.ID == "" {
+		t.Errorf("launch = %+v", l)
+	}
+	if _, ok := l.Custom["gone"]; ok {
+		t.Errorf("null custom value kept: %v", l.Custom)
+	}
+	var sawSession, clearedState bool
+	for _, c := range w.Result().Cookies() {
+		sawSession = sawSession || c.Name == sessionName
+		clearedState = clearedState || (strings.HasPrefix(c.Name, stateCookiePrefix) && c.MaxAge < 0)
+	}
+	if !sawSession || !clearedState {
+		t.Errorf("cookies %v: want the session set and the state cookie cleared", w.Result().Cookies())
+	}
+}
+
+// TestVerify_Refusals runs one hostile variant per check, asserting the code.
+func TestVerify_Refusals(t *testing.T) {
+	tests := []struct {
+		name   string
+		mutate func(map[string]any)
+		code   Code
+	}{
+		{"SEC_VAL_03 wrong issuer", func(c map[string]any) { c["iss"] = "https://evil.example" }, CodeWrongIssuer},
+		{"SEC_VAL_03 issuer trailing slash", func(c map[string]any) { c["iss"] = testIssuer + "/" }, CodeWrongIssuer},
+		{"SEC_VAL_04 wrong audience", func(c map[string]any) { c["aud"] = "someone-else" }, CodeWrongAudience},
+		{"SEC_VAL_04 audience array without client", func(c map[string]any) { c["aud"] = []string{"a", "b"} }, CodeWrongAudience},
+		{"SEC_VAL_04 missing audience", func(c map[string]any) { delete(c, "aud") }, CodeWrongAudience},
+		{"SEC_VAL_05 several audiences without azp", func(c map[string]any) { c["aud"] = []string{testClientID, "other"} }, CodeWrongAuthorizedParty},
+		{"SEC_VAL_06 azp not client_id", func(c map[string]any) { c["azp"] = "other" }, CodeWrongAuthorizedParty},
+		{"SEC_VAL_07 expired", func(c map[string]any) { c["exp"] = time.Unix(1_800_000_000, 0).Add(-31 * time.Second).Unix() }, CodeTokenExpired},
+		{"SEC_VAL_07 missing exp", func(c map[string]any) { delete(c, "exp") }, CodeMissingClaim},
+		{"SEC_VAL_08 iat far in the future", func(c map[string]any) { c["iat"] = int64(1_800_000_000 + 120); c["exp"] = int64(1_800_000_000 + 180) }, CodeTokenNotYetValid},
+		{"SEC_VAL_08 iat too old", func(c map[string]any) { c["iat"] = int64(1_800_000_000 - 3600); c["exp"] = int64(1_800_000_000 + 60) }, CodeTokenExpired},
+		{"SEC_VAL_08 missing iat", func(c map[string]any) { delete(c, "iat") }, CodeMissingClaim},
+		{"SEC_VAL_09 missing nonce", func(c map[string]any) { delete(c, "nonce") }, CodeMissingNonce},
+		{"SEC_VAL_10 nonce of another login", func(c map[string]any) { c["nonce"] = "other-nonce" }, CodeNonceMismatch},
+		{"LTI_CORE_03 missing deployment", func(c map[string]any) { delete(c, claimPrefix+"deployment_id") }, CodeMissingClaim},
+		{"LTI_CORE_03 unknown deployment", func(c map[string]any) { c[claimPrefix+"deployment_id"] = "dep-9" }, CodeUnknownDeployment},
+		{"LTI_CORE_02 wrong version", func(c map[string]any) { c[claimPrefix+"version"] = "1.1" }, CodeWrongVersion},
+		{"LTI_CORE_02 missing version", func(c map[string]any) { delete(c, claimPrefix+"version") }, CodeWrongVersion},
+		{"LTI_CORE_01 missing message type", func(c map[string]any) { delete(c, claimPrefix+"message_type") }, CodeMissingClaim},
+		{"LTI_CORE_01 unsupported message type", func(c map[string]any) { c[claimPrefix+"message_type"] = "LtiFancyRequest" }, CodeUnsupportedMessageType},
+		{"LTI_MSG_01 resource link missing", func(c map[string]any) { delete(c, claimPrefix+"resource_link") }, CodeMissingClaim},
+		{"LTI_MSG_01 resource link without id", func(c map[string]any) { c[claimPrefix+"resource_link"] = map[string]any{"title": "x"} }, CodeMissingClaim},
+		{"LTI_MSG_02 deep linking without settings", func(c map[string]any) {
+			c[claimPrefix+"message_type"] = "LtiDeepLinkingRequest"
+		}, CodeMissingClaim},
+		{"LTI_MSG_03 submission review without for_user", func(c map[string]any) {
+			c[claimPrefix+"message_type"] = "LtiSubmissionReviewRequest"
+		}, CodeMissingClaim},
+		{"LTI_ROLE_04 missing roles", func(c map[string]any) { delete(c, claimPrefix+"roles") }, CodeMissingClaim},
+		{"LTI_CORE_04 anonymous refused by default", func(c map[string]any) { delete(c, "sub") }, CodeAnonymousLaunch},
+		{"LTI_CORE_06 target_link_uri differs from login", func(c map[string]any) { c[claimPrefix+"target_link_uri"] = testBaseURL + "/admin" }, CodeTargetLinkMismatch},
+		{"LTI_CORE_06 missing target_link_uri", func(c map[string]any) { delete(c, claimPrefix+"target_link_uri") }, CodeMissingClaim},
+		{"claim of the wrong shape", func(c map[string]any) { c["aud"] = 42 }, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := newHarness(t, nil)
+			l, w, err := h.launch(tt.mutate)
+			if err == nil {
+				t.Fatalf("accepted: %+v", l)
+			}
+			if tt.code != "" && !errors.Is(err, &Error{Code: tt.code}) {
+				t.Fatalf("error = %v, want code %s", err, tt.code)
+			}
+			assertNothingStored(t, h, w)
+		})
+	}
+}
+
+// assertNothingStored checks a refused launch left no launch and no session.
+func assertNothingStored(t *testing.T, h *harness, w *httptest.ResponseRecorder) {
+	t.Helper()
+	for _, c := range w.Result().Cookies() {
+		if c.Name == sessionName {
+			t.Errorf("refused launch set a session cookie")
+		}
+	}
+	items := h.tool.cfg.Store.(*MemoryStore).c.Items()
+	for k := range items {
+		if strings.HasPrefix(k, "launch:") || strings.HasPrefix(k, "nonce:") {
+			t.Errorf("refused launch stored %q", k)
+		}
+	}
+}
+
+func TestVerify_SignatureAndKeys(t *testing.T) {
+	h := newHarness(t, nil)
+	forge := func(header map[string]any, claims map[string]any, sign func(in []byte) []byte) string {
+		hb, _ := json.Marshal(header)
+		cb, _ := json.Marshal(claims)
+		in := base64.RawURLEncoding.EncodeToString(hb) + "." + base64.RawURLEncoding.EncodeToString(cb)
+		return in + "." + base64.RawURLEncoding.EncodeToString(sign([]byte(in)))
+	}
+	kid := h.keys.Active().ID
+	otherKey, _ := jwks.GenerateKey()
+	otherKey.ID = kid
+	otherRing, _ := jwks.NewKeyRing(otherKey)
+	tests := []struct {
+		name  string
+		token func(nonce string) string
+		code  Code
+	}{
+		{"SEC_VAL_02 alg none", func(n string) string {
+			return forge(map[string]any{"alg": "none", "kid": kid}, h.claims(n), func([]byte) []byte { return nil })
+		}, CodeDisallowedAlgorithm},
+		{"SEC_VAL_02 HS256 with the public key as secret", func(n string) string {
+			pub, _ := json.Marshal(h.keys.PublicKeys()[0])
+			return forge(map[string]any{"alg": "HS256", "kid": kid}, h.claims(n), func(in []byte) []byte {
+				m := hmac.New(sha256.New, pub)
+				m.Write(in)
+				return m.Sum(nil)
+			})
+		}, CodeDisallowedAlgorithm},
+		{"SEC_VAL_01 signed by another key with the same kid", func(n string) string {
+			b, _ := json.Marshal(h.claims(n))
+			tok, _ := otherRing.Sign(b)
+			return string(tok)
+		}, CodeBadSignature},
+		{"SEC_VAL_01 payload tampered after signing", func(n string) string {
+			parts := strings.Split(h.sign(h.claims(n)), ".")
+			c := h.claims(n)
+			c["sub"] = "1"
+			b, _ := json.Marshal(c)
+			parts[1] = base64.RawURLEncoding.EncodeToString(b)
+			return strings.Join(parts, ".")
+		}, CodeBadSignature},
+		{"SEC_VAL_13 unknown kid", func(n string) string {
+			k, _ := jwks.GenerateKey()
+			r, _ := jwks.NewKeyRing(k)
+			b, _ := json.Marshal(h.claims(n))
+			tok, _ := r.Sign(b)
+			return string(tok)
+		}, CodeUnknownKID},
+		{"SEC_VAL_13 no kid with a JWKS URL", func(n string) string {
+			return forge(map[string]any{"alg": "RS256", "typ": "JWT"}, h.claims(n), func(in []byte) []byte {
+				sum := sha256.Sum256(in)
+				sig, _ := h.keys.Active().Signer.Sign(rand.Reader, sum[:], crypto.SHA256)
+				return sig
+			})
+		}, CodeUnknownKID},
+		{"SEC_VAL_12 jku header pointing elsewhere is ignored", func(n string) string {
+			return forge(map[string]any{"alg": "RS256", "kid": "attacker", "jku": "https://evil.example/jwks"}, h.claims(n), func(in []byte) []byte {
+				sum := sha256.Sum256(in)
+				k, _ := jwks.GenerateKey()
+				sig, _ := k.Signer.Sign(rand.Reader, sum[:], crypto.SHA256)
+				return sig
+			})
+		}, CodeUnknownKID},
+		{"malformed token", func(string) string { return "not.a.jwt" }, CodeMalformedToken},
+		{"oversized token", func(string) string { return strings.Repeat("a", maxTokenLen+1) }, CodeMalformedToken},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			state, nonce, cookie := h.login(loginParams())
+			_, w, err := h.post(url.Values{"state": {state}, "id_token": {tt.token(nonce)}}, cookie)
+			if !errors.Is(err, &Error{Code: tt.code}) {
+				t.Fatalf("error = %v, want code %s", err, tt.code)
+			}
+			assertNothingStored(t, h, w)
+		})
+	}
+}
+
+func TestVerify_AlgorithmPinnedByRegistration(t *testing.T) {
+	h := newHarness(t, func(p *Platform) { p.Algorithms = []string{"ES256"} })
+	_, _, err := h.launch(nil) // signed RS256
+	if !errors.Is(err, ErrDisallowedAlgorithm) {
+		t.Fatalf("error = %v, want disallowed_algorithm", err)
+	}
+}
+
+func TestVerify_StateChecks(t *testing.T) {
+	h := newHarness(t, nil)
+	state, nonce, cookie := h.login(loginParams())
+	token := h.sign(h.claims(nonce))
+	otherState, _, otherCookie := h.login(loginParams())
+	tests := []struct {
+		name    string
+		form    url.Values
+		cookies []*http.Cookie
+		code    Code
+	}{
+		{"SEC_RESP_03 missing state", url.Values{"id_token": {token}}, []*http.Cookie{cookie}, CodeMissingState},
+		{"SEC_AUTH_09 no state cookie", url.Values{"state": {state}, "id_token": {token}}, nil, CodeStateMismatch},
+		{"SEC_AUTH_09 cookie of another login", url.Values{"state": {state}, "id_token": {token}},
+			[]*http.Cookie{{Name: cookie.Name, Value: otherState}}, CodeStateMismatch},
+		{"SEC_AUTH_09 unknown state", url.Values{"state": {strings.Repeat("x", 43)}, "id_token": {token}},
+			[]*http.Cookie{{Name: stateCookiePrefix + strings.Repeat("x", 16), Value: strings.Repeat("x", 43)}}, CodeStateNotFound},
+		{"short state", url.Values{"state": {"abc"}, "id_token": {token}}, nil, CodeStateMismatch},
+		{"SEC_RESP_01 missing id_token", url.Values{"state": {otherState}}, []*http.Cookie{otherCookie}, CodeInvalidRequest},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, w, err := h.post(tt.form, tt.cookies...)
+			if !errors.Is(err, &Error{Code: tt.code}) {
+				t.Fatalf("error = %v, want %s", err, tt.code)
+			}
+			assertNothingStored(t, h, w)
+		})
+	}
+	t.Run("SEC_RESP_03 state is single use", func(t *testing.T) {
+		if _, _, err := h.post(url.Values{"state": {state}, "id_token": {token}}, cookie); err != nil {
+			t.Fatal(err)
+		}
+		_, _, err := h.post(url.Values{"state": {state}, "id_token": {token}}, cookie)
+		if !errors.Is(err, ErrStateNotFound) {
+			t.Fatalf("replay error = %v, want state_not_found", err)
+		}
+	})
+}
+
+func TestVerify_SEC_RESP_02_PlatformError(t *testing.T) {
+	h := newHarness(t, nil)
+	state, _, cookie := h.login(loginParams())
+	_, w, err := h.post(url.Values{"state": {state}, "error": {"access_denied"}, "error_description": {"User not logged in"}}, cookie)
+	var pe *PlatformError
+	if !errors.Is(err, ErrPlatformError) || !errors.As(err, &pe) || pe.Code != "access_denied" {
+		t.Fatalf("error = %v, want platform_error access_denied", err)
+	}
+	assertNothingStored(t, h, w)
+	_, _, err = h.post(url.Values{"error": {"login_required"}})
+	if !errors.Is(err, ErrPlatformError) {
+		t.Fatalf("error without state = %v, want platform_error", err)
+	}
+}
+
+func TestVerify_SEC_VAL_09_NonceReplayedAtOnce(t *testing.T) {
+	// Two launch posts race with the same state, cookie and token: exactly
+	// one is accepted.
+	h := newHarness(t, nil)
+	state, nonce, cookie := h.login(loginParams())
+	form := url.Values{"state": {state}, "id_token": {h.sign(h.claims(nonce))}}
+	const n = 16
+	var wg sync.WaitGroup
+	errs := make(chan error, n)
+	for range n {
+		wg.Go(func() {
+			_, _, err := h.post(form, cookie)
+			errs <- err
+		})
+	}
+	wg.Wait()
+	close(errs)
+	ok := 0
+	for err := range errs {
+		if err == nil {
+			ok++
+		} else if !errors.Is(err, ErrStateNotFound) && !errors.Is(err, ErrNonceReplayed) {
+			t.Errorf("unexpected error %v", err)
+		}
+	}
+	if ok != 1 {
+		t.Fatalf("%d of %d racing launches accepted, want 1", ok, n)
+	}
+}
+
+func TestVerify_SEC_VAL_09_NonceSeenBefore(t *testing.T) {
+	h := newHarness(t, nil)
+	state, nonce, cookie := h.login(loginParams())
+	h.tool.cfg.Store.Add(context.Background(), "nonce:"+testIssuer+"\x00"+nonce, nil, time.Minute)
+	_, _, err := h.post(url.Values{"state": {state}, "id_token": {h.sign(h.claims(nonce))}}, cookie)
+	if !errors.Is(err, ErrNonceReplayed) {
+		t.Fatalf("error = %v, want nonce_replayed", err)
+	}
+}
+
+func TestVerify_Tolerances(t *testing.T) {
+	tests := []struct {
+		name     string
+		platform func(*Platform)
+		mutate   func(map[string]any)
+	}{
+		{"SEC_VAL_11 Moodle 60s token with clock 25s behind", nil, func(c map[string]any) {
+			iat := int64(1_800_000_000 + 25)
+			c["iat"], c["exp"] = iat, iat+60
+		}},
+		{"SEC_VAL_11 expired within leeway", nil, func(c map[string]any) { c["exp"] = int64(1_800_000_000 - 20) }},
+		{"SEC_VAL_04 audience array with azp", nil, func(c map[string]any) { c["aud"] = []string{"other", testClientID}; c["azp"] = testClientID }},
+		{"LTI_PROC_04 float dates", nil, func(c map[string]any) { c["iat"] = 1_800_000_000.5; c["exp"] = 1_800_000_060.25 }},
+		{"LTI_ROLE_04 empty roles", nil, func(c map[string]any) { c[claimPrefix+"roles"] = []string{} }},
+		{"LTI_CORE_15 unknown claims ignored", nil, func(c map[string]any) { c["https://vendor.example/claim"] = map[string]any{"x": 1} }},
+		{"LTI_CORE_04 anonymous allowed by registration", func(p *Platform) { p.AllowAnonymous = true }, func(c map[string]any) { delete(c, "sub") }},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := newHarness(t, tt.platform)
+			if _, _, err := h.launch(tt.mutate); err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
+}
+
+func TestVerify_LTI_CORE_18_TrustOnFirstUse(t *testing.T) {
+	h := newHarness(t, func(p *Platform) { p.DeploymentPolicy, p.Deployments = TrustOnFirstUse, nil })
+	// A refused launch records nothing.
+	h.launch(func(c map[string]any) { c[claimPrefix+"deployment_id"] = "course-9"; c["iss"] = "https://evil.example" })
+	p, _ := h.tool.cfg.Platforms.Platform(context.Background(), testIssuer, testClientID)
+	if len(p.Deployments) != 0 {
+		t.Fatalf("refused launch recorded deployments %v", p.Deployments)
+	}
+	noHint := loginParams()
+	noHint.Del("lti_deployment_id")
+	for _, d := range []string{"course-1", "course-2", "course-1"} {
+		if _, _, err := h.launchWith(noHint, func(c map[string]any) { c[claimPrefix+"deployment_id"] = d }); err != nil {
+			t.Fatal(err)
+		}
+	}
+	p, _ = h.tool.cfg.Platforms.Platform(context.Background(), testIssuer, testClientID)
+	if strings.Join(p.Deployments, ",") != "course-1,course-2" {
+		t.Fatalf("deployments = %v, want course-1, course-2", p.Deployments)
+	}
+}
+
+func TestVerify_SEC_LOGIN_07_DeploymentMustMatchLogin(t *testing.T) {
+	h := newHarness(t, func(p *Platform) { p.Deployments = []string{"dep-1", "dep-2"} })
+	_, _, err := h.launch(func(c map[string]any) { c[claimPrefix+"deployment_id"] = "dep-2" })
+	if !errors.Is(err, ErrUnknownDeployment) {
+		t.Fatalf("error = %v, want unknown_deployment", err)
+	}
+}
+
+func TestSession_TwoTabs(t *testing.T) {
+	h := newHarness(t, nil)
+	_, w1, err := h.launch(func(c map[string]any) { c[claimPrefix+"context"] = map[string]any{"id": "A", "title": "Course A"} })
+	if err != nil {
+		t.Fatal(err)
+	}
+	session := func(w *httptest.ResponseRecorder) *http.Cookie {
+		for _, c := range w.Result().Cookies() {
+			if c.Name == sessionName {
+				return c
+			}
+		}
+		t.Fatal("no session cookie")
+		return nil
+	}
+	// The second launch arrives in the same browser, carrying the first session.
+	state, nonce, cookie := h.login(loginParams())
+	c := h.claims(nonce)
+	c[claimPrefix+"context"] = map[string]any{"id": "B", "title": "Course B"}
+	l2, w2, err := h.post(url.Values{"state": {state}, "id_token": {h.sign(c)}}, cookie, session(w1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cookieNow := session(w2)
+	get := func(target string) (*Launch, error) {
+		r := httptest.NewRequest(http.MethodGet, target, nil)
+		r.AddCookie(cookieNow)
+		return h.tool.SessionLaunch(r)
+	}
+	ids := sessionIDs(t, h, cookieNow)
+	if len(ids) != 2 {
+		t.Fatalf("session holds %v, want two launches", ids)
+	}
+	for id, want := range map[string]string{ids[0]: "Course A", ids[1]: "Course B"} {
+		l, err := get(testBaseURL + "/app?launch=" + id)
+		if err != nil || l.Context.Title != want || l.ID != id {
+			t.Errorf("launch %s = %v, %v; want %s", id, l, err, want)
+		}
+	}
+	if l, err := get(testBaseURL + "/app"); err != nil || l.ID != l2.ID {
+		t.Errorf("no launch named: got %v, %v; want the most recent", l, err)
+	}
+	if _, err := get(testBaseURL + "/app?launch=someone-elses"); !errors.Is(err, ErrNoSession) {
+		t.Errorf("foreign launch id: err = %v, want no_session", err)
+	}
+	r := httptest.NewRequest(http.MethodGet, testBaseURL+"/app", nil)
+	if _, err := h.tool.SessionLaunch(r); !errors.Is(err, ErrNoSession) {
+		t.Errorf("no cookie: err = %v, want no_session", err)
+	}
+	if got := l2.Link("/app/page?x=1"); !strings.Contains(got, "launch="+l2.ID) || !strings.Contains(got, "x=1") {
+		t.Errorf("Link = %s", got)
+	}
+}
+
+func sessionIDs(t *testing.T, h *harness, c *http.Cookie) []string {
+	t.Helper()
+	r := httptest.NewRequest(http.MethodGet, "/", nil)
+	r.AddCookie(c)
+	s, err := h.tool.cfg.Sessions.Get(r, sessionName)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sessionLaunches(s.Values["launches"])
+}
