@@ -14,25 +14,13 @@ import (
 
 // Decoding the id_token payload into a Launch.
 //
-// decodeLaunch runs on every launch, after the signature is verified, and
-// is the largest cost after the RSA check. The payload is read in one pass
-// by scanner (decode_scan.go) into wireLaunch, then finishLaunch copies the
-// values into the Launch and normalises them.
-//
-// wireLaunch is also a plain encoding/json target: its json tags are the
-// full claim names and the tolerant claim types (stringList, flexBool, ...)
-// implement UnmarshalJSON. json.Unmarshal into it is the reference the
-// scanner is tested against (decode_test.go, FuzzDecodeLaunch). The scanner
-// handles the claims every launch carries itself and hands rarer ones to
-// encoding/json as the text of their value.
-//
-// Why not json.Unmarshal alone: on a 3.3 kB Moodle token it costs about as
-// much as the RSA-2048 signature check, even into an empty struct. Why not
-// github.com/goccy/go-json: v0.10.6 can panic on malformed input while
-// decoding struct keys (goccy/go-json#575 and #604), and under -race it can
-// crash with an unrecoverable checkptr fault (#577). All three were still
-// open when this was written. This decoder must not panic on any input.
-//
+// decodeLaunch runs on every launch, after the signature is verified. The
+// payload is decoded in one encoding/json pass into wireLaunch, whose json
+// tags are the full claim names and whose tolerant claim types (stringList,
+// flexBool, ...) implement UnmarshalJSON; finishLaunch then copies the
+// values into the Launch and normalises them. Only when that pass fails is
+// the payload looked at again, claim by claim, to name the faulty claim.
+
 // wireLaunch is the id_token payload as it arrives.
 type wireLaunch struct {
 	Iss   string     `json:"iss"`
@@ -152,15 +140,35 @@ func decodeLaunch(payload []byte) (*Launch, error) {
 		return nil, &Error{Code: CodeMalformedToken, Detail: "id_token payload is not a JSON object"}
 	}
 	w := wireLaunch{Exp: math.NaN(), Iat: math.NaN(), Nbf: math.NaN()}
-	s := scanner{data: payload, src: string(payload)}
-	s.launch(&w)
-	switch {
-	case s.err != nil:
-		return nil, &Error{Code: CodeMalformedToken, Detail: "id_token payload is not valid JSON", Err: s.err}
-	case s.bad != nil:
-		return nil, s.bad
+	if err := json.Unmarshal(payload, &w); err != nil {
+		if !json.Valid(payload) {
+			return nil, &Error{Code: CodeMalformedToken, Detail: "id_token payload is not valid JSON", Err: err}
+		}
+		return nil, faultyClaim(payload, err)
 	}
 	return finishLaunch(&w, payload)
+}
+
+// faultyClaim finds the first claim, in document order, that made a valid
+// JSON payload fail to decode, by decoding each claim alone.
+func faultyClaim(payload []byte, err error) *Error {
+	dec := json.NewDecoder(bytes.NewReader(payload))
+	if _, terr := dec.Token(); terr == nil { // '{'
+		for dec.More() {
+			key, kerr := dec.Token()
+			var value json.RawMessage
+			if kerr != nil || dec.Decode(&value) != nil {
+				break
+			}
+			name, _ := key.(string)
+			one, _ := json.Marshal(map[string]json.RawMessage{name: value})
+			w := wireLaunch{Exp: math.NaN(), Iat: math.NaN(), Nbf: math.NaN()}
+			if cerr := json.Unmarshal(one, &w); cerr != nil {
+				return invalidClaim(name, cerr)
+			}
+		}
+	}
+	return invalidClaim("payload", err)
 }
 
 // finishLaunch builds the Launch from a decoded payload: dates, role and
@@ -356,8 +364,10 @@ func invalidClaim(name string, err error) *Error {
 		// literal encoding/json appends for numbers.
 		got, _, _ := strings.Cut(te.Value, " ")
 		detail = fmt.Sprintf("got JSON %s, want %s", got, te.Type)
-		if te.Field != "" {
-			claim += "." + te.Field
+		// te.Field is the path from the payload's top level: the claim's
+		// full name, then the members inside it.
+		if rest, ok := strings.CutPrefix(te.Field, name); ok && rest != "" {
+			claim += rest
 		}
 		err = nil
 	case errors.As(err, &ce):
@@ -472,8 +482,7 @@ func (f *flexString) UnmarshalJSON(b []byte) error {
 // its JSON text, e.g. "42", "true" or `{"a":1}`.
 type customClaim map[string]string
 
-// UnmarshalJSON is used by the encoding/json reference decode; scanner.custom
-// does the same in one pass.
+// UnmarshalJSON implements json.Unmarshaler.
 func (c *customClaim) UnmarshalJSON(b []byte) error {
 	if isJSONNull(b) {
 		*c = nil

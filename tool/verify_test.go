@@ -3,8 +3,8 @@ package tool
 import (
 	"context"
 	"crypto"
-	"crypto/rand"
 	"crypto/hmac"
+	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
