@@ -61,7 +61,6 @@ func FuzzDecodeLaunch(f *testing.F) {
 			t.Fatal("decoded a payload encoding/json rejects")
 		}
 
-
 		if err != nil {
 			return
 		}

@@ -1,8 +1,10 @@
 // Package ltitest implements a fake LTI 1.3 platform for tests, in the style
 // of net/http/httptest and go-oidc's oidctest.
 //
-// For convenience, functions call t.Fatal rather than returning errors.
-// This package is NOT suitable for use outside of tests.
+// For convenience, functions that take a testing.TB call t.Fatal rather
+// than returning errors. Outside tests, [Start] runs the same platform for
+// demos and development (see "Launch page" below); it is NOT hardened for
+// production.
 //
 // A [Platform] is an LMS on a local HTTP server: it publishes its keys
 // (/jwks), checks the tool's OIDC authentication requests as strictly as
@@ -59,6 +61,29 @@
 // starts (the login initiation and the id_token form post) it sends only the
 // tool's cookies marked SameSite=None, as a browser does for a tool in an
 // LMS iframe.
+//
+// # Launch page
+//
+// The platform also serves a page for a person with a browser, as an LMS
+// course page: URL + "/" shows the demo course "Physics 101" (PHYS101, the
+// activity "Pendulum lab") with its participants, Ada Learner (user "ada",
+// Learner), Ian Instructor ("ian", Instructor) and Tara Assistant ("tara",
+// Instructor and TeachingAssistant), each with a Launch button that opens
+// the tool in an iframe on the page. The iframe loads URL +
+// "/launch?user=ID", which answers with Moodle's auto-submitting login
+// initiation form, posted to the tool's login URL ([WithLoginURL],
+// [Platform.SetLoginURL]); the id_token then carries the user's name,
+// email and roles, the course, the resource link and the custom parameter
+// level=2. [FollowForms] drives the same pages from an http.Client:
+//
+//	p, err := ltitest.Start(
+//		ltitest.WithLoginURL("http://127.0.0.1:8000/lti/login"),
+//		ltitest.WithRedirectURIs("http://127.0.0.1:8000/lti/launch"))
+//	if err != nil { ... }
+//	defer p.Close()
+//	fmt.Println("open", p.URL+"/")
+//
+// See ExampleStart, and examples/quickstart for a complete tool.
 //
 // # Moodle
 //

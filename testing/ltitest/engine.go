@@ -42,6 +42,7 @@ type registration struct {
 	clientID     string
 	deploymentID string   // the deployment launches come from by default
 	redirectURIs []string // compared exactly, after trimming spaces
+	loginURL     string   // initiate_login_uri, where the launch page sends the login initiation
 }
 
 // pendingLaunch is a launch the platform started with a login initiation
@@ -72,10 +73,13 @@ func newEngine(issuer string, q quirks, now func() time.Time, key jwks.Key) (*en
 	e.mux = http.NewServeMux()
 	e.mux.HandleFunc("/auth", e.serveAuth)
 	e.mux.HandleFunc("/jwks", e.serveJWKS)
+	e.mux.HandleFunc("GET /{$}", e.serveCoursePage)
+	e.mux.HandleFunc("GET /launch", e.serveLaunchPage)
 	return e, nil
 }
 
-// ServeHTTP serves the platform's endpoints: /auth and /jwks.
+// ServeHTTP serves the platform's endpoints: /auth and /jwks, and the
+// browser-facing launch page: / and /launch.
 func (e *engine) ServeHTTP(w http.ResponseWriter, r *http.Request) { e.mux.ServeHTTP(w, r) }
 
 func (e *engine) serveJWKS(w http.ResponseWriter, r *http.Request) {
@@ -162,6 +166,20 @@ func (e *engine) setRedirectURIs(clientID string, uris []string) error {
 	}
 	r := *reg
 	r.redirectURIs = slices.Clone(uris)
+	e.tools[clientID] = &r
+	return nil
+}
+
+// setLoginURL sets the login initiation URL of the tool clientID.
+func (e *engine) setLoginURL(clientID, u string) error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	reg, ok := e.tools[clientID]
+	if !ok {
+		return fmt.Errorf("ltitest: no tool registered with client_id %q", clientID)
+	}
+	r := *reg
+	r.loginURL = u
 	e.tools[clientID] = &r
 	return nil
 }

@@ -173,29 +173,41 @@ func (b *Browser) authRequest(resp *http.Response) *http.Request {
 // as an application/x-www-form-urlencoded body.
 func (b *Browser) formRequest(method, target string, params url.Values) *http.Request {
 	b.t.Helper()
-	var req *http.Request
-	var err error
+	req, err := newFormRequest(method, target, params)
+	if err != nil {
+		b.t.Fatalf("ltitest: %v", err)
+	}
+	return req
+}
+
+// newFormRequest builds the request a browser sends for a form: a GET with
+// params in the query (added to target's), or a request of method with
+// params as an application/x-www-form-urlencoded body.
+func newFormRequest(method, target string, params url.Values) (*http.Request, error) {
 	if method == http.MethodGet {
-		u, perr := url.Parse(target)
-		if perr != nil {
-			b.t.Fatalf("ltitest: URL %q: %v", target, perr)
+		u, err := url.Parse(target)
+		if err != nil {
+			return nil, fmt.Errorf("URL %q: %w", target, err)
 		}
 		q := u.Query()
 		for k, vs := range params {
 			q[k] = vs
 		}
 		u.RawQuery = q.Encode()
-		req, err = http.NewRequest(http.MethodGet, u.String(), nil)
-	} else {
-		req, err = http.NewRequest(method, target, strings.NewReader(params.Encode()))
-		if err == nil {
-			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-		}
+		target = u.String()
 	}
+	var body io.Reader
+	if method != http.MethodGet {
+		body = strings.NewReader(params.Encode())
+	}
+	req, err := http.NewRequest(method, target, body)
 	if err != nil {
-		b.t.Fatalf("ltitest: %s %s: %v", method, target, err)
+		return nil, fmt.Errorf("%s %s: %w", method, target, err)
 	}
-	return req
+	if body != nil {
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	}
+	return req, nil
 }
 
 // do sends req with the Browser's cookies (only SameSite=None ones when

@@ -39,7 +39,9 @@ type LogEntry struct {
 	// or received (auth request).
 	Params url.Values
 	// Status is the answer's HTTP status: the tool's for StepLogin and
-	// StepLaunch, the platform's for StepAuth.
+	// StepLaunch, the platform's for StepAuth. It is 0 for a StepLogin
+	// sent from the launch page (/launch), whose answer only the browser
+	// sees.
 	Status int
 	// Location is the answer's Location header, if any.
 	Location string

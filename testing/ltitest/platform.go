@@ -1,9 +1,9 @@
 package ltitest
 
 import (
-	"net"
+	"context"
 	"net/http"
-	"net/http/httptest"
+	"sync"
 	"testing"
 	"time"
 
@@ -12,11 +12,12 @@ import (
 )
 
 // Platform is a fake LTI 1.3 platform (an LMS) serving on
-// http://127.0.0.1:port. It has one tool registered: the tool under test,
-// known by ClientID, deployed as DeploymentID.
+// http://127.0.0.1:port (see [WithAddr]). It has one tool registered: the
+// tool under test, known by ClientID, deployed as DeploymentID.
 //
 // Its endpoints are URL + "/auth" (the OIDC authorization endpoint) and
-// URL + "/jwks" (its public keys). A Platform is safe for concurrent use;
+// URL + "/jwks" (its public keys); URL + "/" is the launch page a person
+// uses from a browser (see [Start]). A Platform is safe for concurrent use;
 // launches may run in parallel.
 type Platform struct {
 	// URL is the platform's issuer (iss), "http://127.0.0.1:port" without
@@ -29,41 +30,38 @@ type Platform struct {
 	// Message.DeploymentID says otherwise; see WithDeploymentID.
 	DeploymentID string
 
-	e   *engine
-	srv *httptest.Server
+	e         *engine
+	srv       *http.Server
+	served    chan struct{} // closed when srv.Serve has returned
+	closeOnce sync.Once
 }
 
 // NewPlatform starts a platform with a fresh RSA signing key on a new
-// server bound to 127.0.0.1, closed when the test ends.
+// server bound to 127.0.0.1, closed when the test ends. It is [Start] for
+// tests: it fails the test instead of returning an error.
 func NewPlatform(t testing.TB, opts ...Option) *Platform {
 	t.Helper()
-	var o options
-	for _, opt := range opts {
-		opt(&o)
-	}
-	q := o.quirks()
-	key := generateKey(t)
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	p, err := Start(opts...)
 	if err != nil {
-		t.Fatalf("ltitest: listen: %v", err)
+		t.Fatalf("%v", err)
 	}
-	issuer := "http://" + l.Addr().String()
-	e, err := newEngine(issuer, q, o.now, key)
-	if err != nil {
-		l.Close()
-		t.Fatalf("ltitest: %v", err)
-	}
-	e.register(registration{clientID: q.clientID, deploymentID: q.deploymentID, redirectURIs: o.redirectURIs})
-	srv := &httptest.Server{Listener: l, Config: &http.Server{Handler: e, ReadHeaderTimeout: 10 * time.Second}}
-	srv.Start()
-	p := &Platform{URL: issuer, ClientID: q.clientID, DeploymentID: q.deploymentID, e: e, srv: srv}
 	t.Cleanup(p.Close)
 	return p
 }
 
-// Close shuts the platform's server down. NewPlatform arranges for it to be
-// called when the test ends; calling it again is harmless.
-func (p *Platform) Close() { p.srv.Close() }
+// Close shuts the platform's server down, waiting a few seconds at most
+// for the requests in progress. NewPlatform arranges for it to be called
+// when the test ends; calling it again is harmless.
+func (p *Platform) Close() {
+	p.closeOnce.Do(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), closeTimeout)
+		defer cancel()
+		if err := p.srv.Shutdown(ctx); err != nil {
+			p.srv.Close()
+		}
+		<-p.served
+	})
+}
 
 // Registration returns the tool-side registration of this platform, to put
 // in the tool's PlatformStore: Issuer URL, ClientID, Deployments
@@ -189,12 +187,9 @@ func (p *Platform) Violations() []Violation { return p.e.allViolations() }
 
 func generateKey(t testing.TB) jwks.Key {
 	t.Helper()
-	key, err := jwks.GenerateKey()
+	key, err := newKey()
 	if err != nil {
-		t.Fatalf("ltitest: %v", err)
-	}
-	if key.Algorithm == "" {
-		key.Algorithm = "RS256"
+		t.Fatalf("%v", err)
 	}
 	return key
 }

@@ -5,7 +5,7 @@ import (
 	"time"
 )
 
-// Option configures a Platform made by [NewPlatform].
+// Option configures a Platform made by [NewPlatform] or [Start].
 type Option func(*options)
 
 // options collects what the Options set; zero fields keep the profile's
@@ -19,6 +19,8 @@ type options struct {
 	now           func() time.Time
 	audArray      bool
 	tokenLifetime time.Duration
+	addr          string // listen address; "" is 127.0.0.1:0
+	loginURL      string // the tool's OIDC login initiation URL
 }
 
 // Moodle makes the platform behave like Moodle 4.5 (mod_lti), as recorded
