@@ -79,7 +79,7 @@ func LoadKeyDir(dir string) (*KeyRing, error) {
 		if err != nil {
 			return nil, err
 		}
-		if err := writeKeyFile(dir, k); err != nil {
+		if err := SaveKey(dir, k); err != nil {
 			return nil, err
 		}
 		return NewKeyRing(k)
@@ -126,9 +126,13 @@ func newer(t1 time.Time, id1 string, t2 time.Time, id2 string) bool {
 	return id1 > id2
 }
 
-// writeKeyFile stores k as dir/<kid>.pem (PKCS#8, mode 0600), through a
-// temporary file and a rename so a reader never sees a partial key.
-func writeKeyFile(dir string, k Key) error {
+// SaveKey stores k in the key directory dir as dir/<kid>.pem (PKCS#8, mode
+// 0600), through a temporary file and a rename so a reader never sees a
+// partial key. k.Signer must be a software key (RSA, EC or Ed25519).
+func SaveKey(dir string, k Key) error {
+	if k.ID == "" || strings.ContainsAny(k.ID, `/\`) || strings.HasPrefix(k.ID, ".") {
+		return fmt.Errorf("jwks: key id %q cannot name a file", clip(k.ID))
+	}
 	der, err := x509.MarshalPKCS8PrivateKey(k.Signer)
 	if err != nil {
 		return fmt.Errorf("jwks: encode key: %w", err)
@@ -156,6 +160,30 @@ func writeKeyFile(dir string, k Key) error {
 	}
 	if err := os.Rename(tmp.Name(), filepath.Join(dir, k.ID+".pem")); err != nil {
 		return fmt.Errorf("jwks: write key: %w", err)
+	}
+	return nil
+}
+
+// SetActiveKey makes kid the signing key of the key directory dir (the
+// file dir/active). The key must exist as dir/<kid>.pem.
+func SetActiveKey(dir, kid string) error {
+	if _, err := os.Stat(filepath.Join(dir, kid+".pem")); err != nil {
+		return fmt.Errorf("jwks: no key %q in %s: %w", clip(kid), dir, err)
+	}
+	tmp, err := os.CreateTemp(dir, ".active-*.tmp")
+	if err != nil {
+		return fmt.Errorf("jwks: set active key: %w", err)
+	}
+	defer os.Remove(tmp.Name())
+	_, err = tmp.WriteString(kid + "\n")
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp.Name(), filepath.Join(dir, activeFile))
+	}
+	if err != nil {
+		return fmt.Errorf("jwks: set active key: %w", err)
 	}
 	return nil
 }

@@ -137,60 +137,101 @@ func (t *Tool) checkToken(ctx context.Context, login *pendingLogin, token []byte
 }
 
 // checkClaims validates the decoded claims against the registration and
-// the login, in the order of the Security Framework.
+// the login, in the order of the Security Framework, and stops at the
+// first failure.
 func (t *Tool) checkClaims(p *Platform, login *pendingLogin, l *Launch) error {
-	if l.Issuer != p.Issuer {
-		return &Error{Code: CodeWrongIssuer, Claim: "iss", Detail: "token issuer " + quote(l.Issuer) + " is not the registered " + quote(p.Issuer)}
-	}
-	if !slices.Contains(l.Audience, p.ClientID) {
-		return &Error{Code: CodeWrongAudience, Claim: "aud", Detail: fmt.Sprintf("aud %s does not contain client_id %s", quoteList(l.Audience), quote(p.ClientID))}
-	}
-	if len(l.Audience) > 1 && l.AuthorizedParty == "" {
-		return &Error{Code: CodeWrongAuthorizedParty, Claim: "azp", Detail: "a token with several audiences needs azp"}
-	}
-	if l.AuthorizedParty != "" && l.AuthorizedParty != p.ClientID {
-		return &Error{Code: CodeWrongAuthorizedParty, Claim: "azp", Detail: "azp " + quote(l.AuthorizedParty) + " is not client_id " + quote(p.ClientID)}
-	}
-	if err := t.checkTimes(l); err != nil {
-		return err
-	}
-	if l.Nonce == "" {
-		return &Error{Code: CodeMissingNonce, Claim: "nonce", Detail: "the token has no nonce"}
-	}
-	if subtle.ConstantTimeCompare([]byte(l.Nonce), []byte(login.Nonce)) != 1 {
-		return &Error{Code: CodeNonceMismatch, Claim: "nonce", Detail: "the nonce is not the one this login sent"}
-	}
-	if l.DeploymentID == "" {
-		return &Error{Code: CodeMissingClaim, Claim: "deployment_id", Detail: "the token has no deployment_id"}
-	}
-	if login.DeploymentID != "" && login.DeploymentID != l.DeploymentID {
-		return &Error{Code: CodeUnknownDeployment, Claim: "deployment_id", Detail: "deployment_id " + quote(l.DeploymentID) + " differs from the login's lti_deployment_id " + quote(login.DeploymentID)}
-	}
-	if p.DeploymentPolicy != TrustOnFirstUse && !p.AllowsDeployment(l.DeploymentID) {
-		return &Error{Code: CodeUnknownDeployment, Claim: "deployment_id", Detail: "deployment " + quote(l.DeploymentID) + " is not registered"}
-	}
-	if l.Version != Version {
-		return &Error{Code: CodeWrongVersion, Claim: "version", Detail: "version " + quote(l.Version) + " is not \"1.3.0\""}
-	}
-	if l.MessageType == "" {
-		return &Error{Code: CodeMissingClaim, Claim: "message_type", Detail: "the token has no message_type"}
-	}
-	if !slices.Contains(t.cfg.MessageTypes, l.MessageType) {
-		return &Error{Code: CodeUnsupportedMessageType, Claim: "message_type", Detail: "this tool does not accept " + quote(string(l.MessageType))}
-	}
-	if err := requiredClaims(l); err != nil {
-		return err
-	}
-	if l.Subject == "" && !p.AllowAnonymous {
-		return &Error{Code: CodeAnonymousLaunch, Claim: "sub", Detail: "the launch has no sub and the registration does not allow anonymous launches"}
-	}
-	if l.TargetLinkURI == "" {
-		return &Error{Code: CodeMissingClaim, Claim: "target_link_uri", Detail: "the token has no target_link_uri"}
-	}
-	if l.TargetLinkURI != login.TargetLinkURI {
-		return &Error{Code: CodeTargetLinkMismatch, Claim: "target_link_uri", Detail: "the signed target_link_uri " + quote(l.TargetLinkURI) + " differs from the login's " + quote(login.TargetLinkURI)}
+	for _, c := range claimChecks {
+		if err := c.check(t, p, login, l); err != nil {
+			return err
+		}
 	}
 	return nil
+}
+
+// claimCheck is one step of claim validation. login is nil when a token is
+// inspected outside a login ([Tool.Inspect]); the checks that bind the
+// token to a login then pass.
+type claimCheck struct {
+	name  string
+	check func(t *Tool, p *Platform, login *pendingLogin, l *Launch) error
+}
+
+// claimChecks run in this order; the table is never modified.
+var claimChecks = []claimCheck{
+	{"iss", func(_ *Tool, p *Platform, _ *pendingLogin, l *Launch) error {
+		if l.Issuer != p.Issuer {
+			return &Error{Code: CodeWrongIssuer, Claim: "iss", Detail: "token issuer " + quote(l.Issuer) + " is not the registered " + quote(p.Issuer)}
+		}
+		return nil
+	}},
+	{"aud", func(_ *Tool, p *Platform, _ *pendingLogin, l *Launch) error {
+		if !slices.Contains(l.Audience, p.ClientID) {
+			return &Error{Code: CodeWrongAudience, Claim: "aud", Detail: fmt.Sprintf("aud %s does not contain client_id %s", quoteList(l.Audience), quote(p.ClientID))}
+		}
+		return nil
+	}},
+	{"azp", func(_ *Tool, p *Platform, _ *pendingLogin, l *Launch) error {
+		if len(l.Audience) > 1 && l.AuthorizedParty == "" {
+			return &Error{Code: CodeWrongAuthorizedParty, Claim: "azp", Detail: "a token with several audiences needs azp"}
+		}
+		if l.AuthorizedParty != "" && l.AuthorizedParty != p.ClientID {
+			return &Error{Code: CodeWrongAuthorizedParty, Claim: "azp", Detail: "azp " + quote(l.AuthorizedParty) + " is not client_id " + quote(p.ClientID)}
+		}
+		return nil
+	}},
+	{"exp, iat, nbf", func(t *Tool, _ *Platform, _ *pendingLogin, l *Launch) error { return t.checkTimes(l) }},
+	{"nonce", func(_ *Tool, _ *Platform, login *pendingLogin, l *Launch) error {
+		if l.Nonce == "" {
+			return &Error{Code: CodeMissingNonce, Claim: "nonce", Detail: "the token has no nonce"}
+		}
+		if login != nil && subtle.ConstantTimeCompare([]byte(l.Nonce), []byte(login.Nonce)) != 1 {
+			return &Error{Code: CodeNonceMismatch, Claim: "nonce", Detail: "the nonce is not the one this login sent"}
+		}
+		return nil
+	}},
+	{"deployment_id", func(_ *Tool, p *Platform, login *pendingLogin, l *Launch) error {
+		if l.DeploymentID == "" {
+			return &Error{Code: CodeMissingClaim, Claim: "deployment_id", Detail: "the token has no deployment_id"}
+		}
+		if login != nil && login.DeploymentID != "" && login.DeploymentID != l.DeploymentID {
+			return &Error{Code: CodeUnknownDeployment, Claim: "deployment_id", Detail: "deployment_id " + quote(l.DeploymentID) + " differs from the login's lti_deployment_id " + quote(login.DeploymentID)}
+		}
+		if p.DeploymentPolicy != TrustOnFirstUse && !p.AllowsDeployment(l.DeploymentID) {
+			return &Error{Code: CodeUnknownDeployment, Claim: "deployment_id", Detail: "deployment " + quote(l.DeploymentID) + " is not registered"}
+		}
+		return nil
+	}},
+	{"version", func(_ *Tool, _ *Platform, _ *pendingLogin, l *Launch) error {
+		if l.Version != Version {
+			return &Error{Code: CodeWrongVersion, Claim: "version", Detail: "version " + quote(l.Version) + " is not \"1.3.0\""}
+		}
+		return nil
+	}},
+	{"message_type", func(t *Tool, _ *Platform, _ *pendingLogin, l *Launch) error {
+		if l.MessageType == "" {
+			return &Error{Code: CodeMissingClaim, Claim: "message_type", Detail: "the token has no message_type"}
+		}
+		if !slices.Contains(t.cfg.MessageTypes, l.MessageType) {
+			return &Error{Code: CodeUnsupportedMessageType, Claim: "message_type", Detail: "this tool does not accept " + quote(string(l.MessageType))}
+		}
+		return nil
+	}},
+	{"required claims", func(_ *Tool, _ *Platform, _ *pendingLogin, l *Launch) error { return requiredClaims(l) }},
+	{"sub", func(_ *Tool, p *Platform, _ *pendingLogin, l *Launch) error {
+		if l.Subject == "" && !p.AllowAnonymous {
+			return &Error{Code: CodeAnonymousLaunch, Claim: "sub", Detail: "the launch has no sub and the registration does not allow anonymous launches"}
+		}
+		return nil
+	}},
+	{"target_link_uri", func(_ *Tool, _ *Platform, login *pendingLogin, l *Launch) error {
+		if l.TargetLinkURI == "" {
+			return &Error{Code: CodeMissingClaim, Claim: "target_link_uri", Detail: "the token has no target_link_uri"}
+		}
+		if login != nil && l.TargetLinkURI != login.TargetLinkURI {
+			return &Error{Code: CodeTargetLinkMismatch, Claim: "target_link_uri", Detail: "the signed target_link_uri " + quote(l.TargetLinkURI) + " differs from the login's " + quote(login.TargetLinkURI)}
+		}
+		return nil
+	}},
 }
 
 // checkTimes applies exp, iat and nbf with the configured leeway.
@@ -249,7 +290,13 @@ func requiredClaims(l *Launch) error {
 		if l.Proctoring.AttemptNumber <= 0 {
 			return missing("attempt_number")
 		}
-	case EndAssessment:
+		if l.Proctoring.SessionData == "" { // the anti-CSRF value the tool echoes (AP-01)
+			return missing("session_data")
+		}
+		if l.Subject == "" { // proctoring is never anonymous, whatever AllowAnonymous says (AP-01)
+			return missing("sub")
+		}
+	case EndAssessment: // resource_link and session_data may be absent (AP-04)
 		if l.Proctoring == nil || l.Proctoring.AttemptNumber <= 0 {
 			return missing("attempt_number")
 		}

@@ -1,0 +1,134 @@
+// Command ltikit is the LTI tool developer's companion: it inspects tokens
+// when a launch fails, manages the tool's signing keys, and more.
+//
+// Usage:
+//
+//	ltikit <command> [flags] [args]
+//
+// Commands:
+//
+//	inspect TOKEN|FILE   decode a token and explain every check that would fail
+//	keys new|rotate|list manage the tool's signing keys in a key directory
+//	version              print the version
+//
+// Exit status: 0 success, 1 failure (including failed checks), 2 usage error.
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+)
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+}
+
+// command is one sub-command.
+type command struct {
+	name, summary string
+	run           func(args []string, env *env) error
+}
+
+// env is what a command reads and writes.
+type env struct {
+	stdin          io.Reader
+	stdout, stderr io.Writer
+}
+
+// usageError is a mistake in the command line: exit status 2.
+type usageError struct{ msg string }
+
+func (e *usageError) Error() string { return e.msg }
+
+func usagef(format string, args ...any) error { return &usageError{fmt.Sprintf(format, args...)} }
+
+// errChecksFailed reports that a command ran but found problems; its
+// report is already printed, so nothing more is written.
+var errChecksFailed = errors.New("checks failed")
+
+func commands() []command {
+	return []command{
+		{"inspect", "decode a token and explain every check that would fail", runInspect},
+		{"keys", "manage the tool's signing keys (new, rotate, list)", runKeys},
+		{"version", "print the version", runVersion},
+	}
+}
+
+// run executes the command line and returns the exit status.
+func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	e := &env{stdin: stdin, stdout: stdout, stderr: stderr}
+	if len(args) == 0 || args[0] == "-h" || args[0] == "-help" || args[0] == "--help" || args[0] == "help" {
+		printUsage(stderr)
+		if len(args) == 0 {
+			return 2
+		}
+		return 0
+	}
+	for _, c := range commands() {
+		if c.name != args[0] {
+			continue
+		}
+		err := c.run(args[1:], e)
+		var ue *usageError
+		switch {
+		case err == nil:
+			return 0
+		case errors.Is(err, flag.ErrHelp):
+			return 0
+		case errors.Is(err, errChecksFailed):
+			return 1
+		case errors.As(err, &ue):
+			fmt.Fprintf(stderr, "ltikit %s: %s (see ltikit %s -h)\n", c.name, ue.msg, c.name)
+			return 2
+		default:
+			fmt.Fprintf(stderr, "ltikit %s: %v\n", c.name, err)
+			return 1
+		}
+	}
+	fmt.Fprintf(stderr, "ltikit: unknown command %q (see ltikit -h)\n", args[0])
+	return 2
+}
+
+func printUsage(w io.Writer) {
+	fmt.Fprintln(w, "ltikit: tools for building LTI 1.3 tools with github.com/ltikit/ltikit")
+	fmt.Fprintln(w, "\nUsage: ltikit <command> [flags] [args]\n\nCommands:")
+	for _, c := range commands() {
+		fmt.Fprintf(w, "  %-9s %s\n", c.name, c.summary)
+	}
+	fmt.Fprintln(w, "\nRun ltikit <command> -h for a command's flags and an example.")
+}
+
+// flags is a flag set that reports errors as one line instead of exiting,
+// and prints usage with an example on -h.
+type flags struct {
+	*flag.FlagSet
+	help func()
+}
+
+func newFlags(e *env, name, args, example string) *flags {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	fs.Usage = func() {}
+	return &flags{FlagSet: fs, help: func() {
+		fmt.Fprintf(e.stderr, "Usage: ltikit %s %s\n\nFlags:\n", name, args)
+		fs.SetOutput(e.stderr)
+		fs.PrintDefaults()
+		fs.SetOutput(io.Discard)
+		fmt.Fprintf(e.stderr, "\nExample:\n  %s\n", example)
+	}}
+}
+
+// parse parses args: -h prints the usage, a flag error becomes a usage error.
+func (f *flags) parse(args []string) error {
+	if err := f.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			f.help()
+			return err
+		}
+		return usagef("%v", err)
+	}
+	return nil
+}
