@@ -212,8 +212,8 @@ type Proctoring struct {
 	// SettingsData is proctoring_settings.data.
 	SettingsData string `json:"-"`
 	// VerifiedUser is verified_user: the identity claims a proctor verified
-	// (AP-08), as sent.
-	VerifiedUser map[string]any `json:"verified_user,omitempty"`
+	// (AP-08); nil when absent.
+	VerifiedUser *VerifiedUser `json:"verified_user,omitempty"`
 	// ACS is the assessment control service claim (AP-05); nil when absent.
 	ACS *ACS `json:"acs,omitempty"`
 	// ErrorMsg and ErrorLog are errormsg and errorlog of an LtiEndAssessment

@@ -288,7 +288,7 @@ func (w *wireLaunch) proctoring() *Proctoring {
 		AttemptNumber:       w.APAttemptNumber.v,
 		StartAssessmentURL:  w.APStartAssessmentURL,
 		EndAssessmentReturn: w.APEndAssessmentReturn.v,
-		VerifiedUser:        w.APVerifiedUser,
+		VerifiedUser:        newVerifiedUser(w.APVerifiedUser),
 		ACS:                 w.APACS,
 	}
 	if w.APSessionData != nil {

@@ -718,7 +718,7 @@ func TestDecode_AP_01_StartProctoring(t *testing.T) {
 		uriAPPrefix+"verified_user", `{"given_name":"Ana","picture":"https://tool/p.png"}`))
 	checkEq(t, "AttemptNumber", l.Proctoring.AttemptNumber, 3)
 	checkEq(t, "EndAssessmentReturn", l.Proctoring.EndAssessmentReturn, true)
-	checkEq(t, "VerifiedUser", l.Proctoring.VerifiedUser, map[string]any{"given_name": "Ana", "picture": "https://tool/p.png"})
+	checkEq(t, "VerifiedUser", l.Proctoring.VerifiedUser, &VerifiedUser{GivenName: "Ana", Picture: "https://tool/p.png"})
 }
 
 // TestDecode_AP_04_EndAssessmentErrors: errormsg / errorlog, also under

@@ -89,8 +89,9 @@ func (e *Error) Is(target error) bool {
 func (e *Error) Status() int { return e.Code.Status() }
 
 // Status is the HTTP status for the code: 400 for malformed requests, 401 for
-// tokens that fail verification, 403 for policy refusals, 502 when the
-// platform's keys cannot be fetched and 500 for store failures.
+// tokens that fail verification, 403 for policy refusals, 409 for a
+// deep-linking request already answered, 502 when the platform's keys
+// cannot be fetched and 500 for store and signing failures.
 func (c Code) Status() int {
 	switch c {
 	case CodeUnknownKID, CodeDisallowedAlgorithm, CodeBadSignature, CodeWrongIssuer,
@@ -103,7 +104,9 @@ func (c Code) Status() int {
 		return http.StatusForbidden
 	case CodeKeyFetchFailed:
 		return http.StatusBadGateway
-	case CodeStoreFailure:
+	case CodeDeepLinkUsed:
+		return http.StatusConflict
+	case CodeStoreFailure, CodeSigningFailed:
 		return http.StatusInternalServerError
 	default:
 		return http.StatusBadRequest

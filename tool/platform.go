@@ -48,9 +48,18 @@ type Platform struct {
 	// AllowAnonymous accepts launches without sub. Off by default: the
 	// LTI certification suite treats a resource-link launch without sub as bad.
 	AllowAnonymous bool `json:"allow_anonymous,omitempty"`
-	// Disabled refuses every login and launch for this registration.
+	// Disabled refuses every login and launch for this registration; an
+	// administrator switched it off (see [Disable]).
 	Disabled bool `json:"disabled,omitempty"`
+	// Pending refuses every login and launch until an administrator
+	// approves the registration (see [Approve]). Dynamic registration sets
+	// it when it is configured to require approval.
+	Pending bool `json:"pending,omitempty"`
 }
+
+// Active reports whether the registration accepts logins and launches:
+// neither Disabled nor Pending.
+func (p *Platform) Active() bool { return !p.Disabled && !p.Pending }
 
 // AllowsDeployment reports whether the static allow-list contains id.
 func (p *Platform) AllowsDeployment(id string) bool {
@@ -70,6 +79,9 @@ var (
 	// ErrPlatformAmbiguous is returned by PlatformStore.Platform when clientID
 	// is empty and the issuer has several registrations.
 	ErrPlatformAmbiguous = errors.New("tool: issuer has several registrations; client_id needed")
+	// ErrPlatformExists is returned by Registrations.Add when the pair
+	// (issuer, client_id) is already registered.
+	ErrPlatformExists = errors.New("tool: platform already registered")
 )
 
 // PlatformStore finds registrations. Implementations must be safe for

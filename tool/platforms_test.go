@@ -3,8 +3,10 @@ package tool
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"sync"
 	"testing"
@@ -119,5 +121,171 @@ func TestParsePlatforms_Refusals(t *testing.T) {
 	}
 	if ps, err := ParsePlatforms([]byte(`{"platforms":[{` + ok + `}]}`)); err != nil || len(ps) != 1 {
 		t.Fatalf("valid document: %v, %v", ps, err)
+	}
+}
+
+// writeFile replaces path atomically, as an editor or a deploy script would.
+func writeFile(t *testing.T, path, data string) {
+	t.Helper()
+	tmp := path + ".new"
+	if err := os.WriteFile(tmp, []byte(data), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		t.Fatal(err)
+	}
+}
+
+const fileDoc = `{"platforms":[{"issuer":"https://lms.example","client_id":"%s","deployment_policy":"trust-on-first-use",
+	  "auth_url":"https://lms.example/auth","jwks_url":"https://lms.example/jwks"}]}`
+
+func TestFilePlatforms_ReReadsTheFileWhenItChanges(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "registrations.json")
+	writeFile(t, path, fmt.Sprintf(fileDoc, "c1"))
+	f, err := OpenPlatforms(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	lookup := func(client string) error { _, err := f.Platform(ctx, "https://lms.example", client); return err }
+
+	writeFile(t, path, fmt.Sprintf(fileDoc, "c2")) // same size, another file
+	if err := lookup("c2"); err != nil {
+		t.Fatalf("after the file was replaced: %v", err)
+	}
+	if err := os.WriteFile(path, []byte(fmt.Sprintf(fileDoc, "client-3")), 0o600); err != nil { // edited in place
+		t.Fatal(err)
+	}
+	if err := lookup("client-3"); err != nil {
+		t.Fatalf("after the file was edited in place: %v", err)
+	}
+
+	// A broken edit: lookups keep the last good registrations, changes
+	// refuse to overwrite the file.
+	writeFile(t, path, `{"platforms": [`)
+	if err := lookup("client-3"); err != nil {
+		t.Errorf("lookup while the file is invalid = %v; want the last good registrations", err)
+	}
+	if ps, err := f.List(ctx); err != nil || len(ps) != 1 {
+		t.Errorf("List while the file is invalid = %v, %v; want the last good registrations", ps, err)
+	}
+	if err := f.AddDeployment(ctx, "https://lms.example", "client-3", "d1"); err == nil {
+		t.Error("AddDeployment overwrote an invalid registrations file")
+	}
+	if data, _ := os.ReadFile(path); string(data) != `{"platforms": [` {
+		t.Errorf("the invalid file was changed to %q", data)
+	}
+	writeFile(t, path, fmt.Sprintf(fileDoc, "c4"))
+	if err := f.AddDeployment(ctx, "https://lms.example", "c4", "d1"); err != nil {
+		t.Errorf("AddDeployment after the file was fixed: %v", err)
+	}
+	if err := lookup("client-3"); !errors.Is(err, ErrPlatformNotFound) {
+		t.Errorf("lookup of a registration no longer in the file = %v; want ErrPlatformNotFound", err)
+	}
+}
+
+func TestFilePlatforms_SeveralWritersOfOneFile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "registrations.json")
+	writeFile(t, path, fmt.Sprintf(fileDoc, "c1"))
+	var stores [3]*FilePlatforms
+	for i := range stores {
+		var err error
+		if stores[i], err = OpenPlatforms(path); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ctx := context.Background()
+	const n = 24
+	var wg sync.WaitGroup
+	for i := range n {
+		s := stores[i%len(stores)]
+		wg.Go(func() {
+			if err := s.AddDeployment(ctx, "https://lms.example", "c1", fmt.Sprint("d", i)); err != nil {
+				t.Error(err)
+			}
+		})
+		wg.Go(func() {
+			p := testPlatform()
+			p.ClientID = fmt.Sprint("client-", i)
+			if err := s.Add(ctx, p); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	wg.Wait()
+	again, err := OpenPlatforms(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ps, err := again.List(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := again.Platform(ctx, "https://lms.example", "c1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ps) != n+1 || len(p.Deployments) != n {
+		t.Errorf("after %d concurrent writes through %d FilePlatforms: %d registrations (want %d), deployments %v (want %d)",
+			2*n, len(stores), len(ps), n+1, p.Deployments, n)
+	}
+}
+
+func TestFilePlatforms_Persists(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "registrations.json")
+	writeFile(t, path, `{"platforms": []}`)
+	f, err := OpenPlatforms(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	p := testPlatform()
+	p.Pending, p.DeploymentPolicy, p.Algorithms, p.TokenAudience = true, TrustOnFirstUse, []string{"ES256"}, "https://lms.example/aud"
+	if err := f.Add(ctx, p); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.AddDeployment(ctx, p.Issuer, p.ClientID, "dep-2"); err != nil {
+		t.Fatal(err)
+	}
+	if err := Approve(ctx, f, p.Issuer, p.ClientID); err != nil {
+		t.Fatal(err)
+	}
+	again, err := OpenPlatforms(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := again.Platform(ctx, p.Issuer, p.ClientID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.Pending, p.Deployments = false, []string{"dep-1", "dep-2"}
+	if !reflect.DeepEqual(*got, p) {
+		t.Errorf("after reopening:\n got %+v\nwant %+v", *got, p)
+	}
+	if fi, err := os.Stat(path); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Errorf("file mode %v, %v; want 0600 (registrations may hold keys)", fi.Mode(), err)
+	}
+}
+
+func TestOpenPlatforms_Refusals(t *testing.T) {
+	dir := t.TempDir()
+	tests := map[string]string{
+		"invalid JSON":      `{"platforms": [`,
+		"trailing data":     `{"platforms": []} {}`,
+		"unknown field":     `{"platforms": [], "extra": 1}`,
+		"invalid platform":  `{"platforms": [{"issuer": "https://lms.example"}]}`,
+		"not an object":     `[]`,
+		"empty file":        ``,
+		"duplicate entries": `{"platforms": [` + strings.Repeat(`{"issuer":"https://a.example","client_id":"c","deployment_ids":["1"],"auth_url":"https://a.example/a","jwks_url":"https://a.example/j"},`, 2) + `{}]}`,
+	}
+	for name, doc := range tests {
+		path := filepath.Join(dir, strings.ReplaceAll(name, " ", "_")+".json")
+		writeFile(t, path, doc)
+		if _, err := OpenPlatforms(path); err == nil {
+			t.Errorf("%s: OpenPlatforms accepted %q", name, doc)
+		}
+	}
+	if _, err := OpenPlatforms(filepath.Join(dir, "missing.json")); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("OpenPlatforms of a missing file = %v; want os.ErrNotExist", err)
 	}
 }

@@ -16,6 +16,8 @@ type Tool struct {
 	close context.CancelFunc // stops the background refresh of a default PlatformKeys
 
 	staticKeys sync.Map // Platform.PublicKey → *jwks.Static
+
+	svc services // service tokens and clients (service.go)
 }
 
 // New validates cfg, fills in its defaults and returns the Tool. It does no
@@ -28,7 +30,7 @@ func New(cfg Config) (*Tool, error) {
 	t := &Tool{cfg: cfg, close: func() {}}
 	if t.cfg.PlatformKeys == nil {
 		ctx, cancel := context.WithCancel(context.Background())
-		cache := jwks.NewCache(ctx, jwks.CacheConfig{HTTPClient: cfg.HTTPClient, Now: cfg.Now, Logger: cfg.Logger})
+		cache := jwks.NewCache(ctx, jwks.CacheConfig{HTTPClient: withUserAgent(cfg.HTTPClient), Now: cfg.Now, Logger: cfg.Logger})
 		t.cfg.PlatformKeys = cache
 		t.close = func() { cache.Close(); cancel() }
 	}
@@ -75,6 +77,8 @@ func (t *Tool) keySet(p *Platform) (jwks.KeySet, error) {
 func (t *Tool) platform(ctx context.Context, issuer, clientID string) (*Platform, error) {
 	p, err := t.cfg.Platforms.Platform(ctx, issuer, clientID)
 	switch {
+	case err == nil && p.Pending:
+		return nil, &Error{Code: CodeInactivePlatform, Detail: "the registration waits for approval by the tool's administrator", Issuer: issuer, ClientID: clientID}
 	case err == nil && p.Disabled:
 		return nil, &Error{Code: CodeInactivePlatform, Detail: "the registration is disabled", Issuer: issuer, ClientID: clientID}
 	case err == nil:

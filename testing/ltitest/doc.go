@@ -85,10 +85,111 @@
 //
 // See ExampleStart, and examples/quickstart for a complete tool.
 //
+// # Deep linking
+//
+// A [tool.DeepLinkingRequest] launch carries [Message.DeepLinking]
+// settings; its deep_link_return_url is URL + "/deeplink/return" with a
+// query naming the launch. That endpoint verifies the tool's
+// LtiDeepLinkingResponse like a strict LMS (signature through the tool's
+// JWKS, see [Platform.SetToolJWKSURL]; iss, aud, iat, exp, a fresh nonce,
+// deployment_id, message_type, version, data echoed, accept_types,
+// accept_multiple and the other settings, each item's required properties)
+// and records it: [Platform.DeepLinkResponses], [Platform.DeepLinkItems].
+// [Platform.DeepLink] runs the whole flow, the test playing the teacher in
+// the tool's catalog; see ExamplePlatform_DeepLink.
+//
+// # Proctoring
+//
+// A [tool.StartProctoring] launch hands an attempt at an assessment to a
+// proctoring tool (LTI Proctoring Services 1.0): the platform numbers the
+// attempt per user and resource link, binds a fresh session_data to the
+// browser the launch goes through (a SameSite=None platform cookie), and
+// offers the Assessment Control Service at URL + "/proctoring/acs"; see
+// [Message.Proctoring]. Its start_assessment_url, URL + "/proctoring/start",
+// verifies the tool's LtiStartAssessment like a strict LMS (signature
+// through the tool's JWKS; iss, aud, iat, exp, a fresh nonce, message_type,
+// version, deployment_id, resource_link, session_data echoed from the same
+// browser and used once, attempt_number echoed, verified_user without iss
+// or sub) before it starts the attempt and shows the assessment page. Its
+// Finish button sends [tool.EndAssessment] when the tool asked for it. The
+// ACS endpoint needs a bearer token for [ScopeAssessmentControl], applies
+// pause, resume, update and terminate to the attempt and answers its
+// status. [Platform.AssessmentStarts] and [Platform.ProctoringActions]
+// record what the tool sent; [Platform.StartProctoring] and
+// [Browser.FinishAttempt] run the flow, the test playing the candidate in
+// the tool's pre-check. On the course page, learners have a "Start
+// proctored attempt" button for the demo "Final exam".
+//
+// # Services
+//
+// The platform grants service tokens and serves Assignment and Grade
+// Services and Names and Role Provisioning Services, backed by an in-memory
+// gradebook and course rosters, so that a tool's grade passback and roster
+// code run against it in go test:
+//
+//   - URL + "/token" (Registration().TokenURL) checks client_credentials
+//     requests like Moodle and more strictly (SEC-CC-*): the exact form
+//     Content-Type, the four parameters, and a client assertion signed
+//     with a key of the tool's JWKS ([WithToolJWKSURL], kid required,
+//     RS256), with iss = sub = client_id, aud = the token URL, an integer
+//     iat not in the future (no leeway), exp in the future and a jti never
+//     seen before. It grants the requested scopes the registration permits
+//     ([WithScopes]) for 3600 seconds, and logs every request
+//     ([Platform.TokenRequests]).
+//   - A launch with [Message.AGS] points at the course's line items
+//     container and at the line item the platform makes for the resource
+//     link. The AGS URLs carry Moodle's ?type_id= query: /scores and
+//     /results go on the path, before it. The gradebook applies Moodle's
+//     rules: scores only for course members, scoreGiven counted only when
+//     FullyGraded, 409 for a timestamp not later than the previous one at
+//     one-second precision; [Platform.Gradebook] returns it with every
+//     score post, accepted or rejected.
+//   - A launch with [Message.NRPS] points at the course's memberships, with
+//     paging, role and rlid filters; [Platform.SetRoster] sets the default
+//     course's members, and launches enrol the launching user.
+//   - Media types are checked as Moodle checks them: exact Content-Type,
+//     Accept exact, empty or holding */*. A missing, unknown, expired or
+//     revoked token, or one without the scope, gets 401.
+//
+// Faults test how a tool copes with a struggling LMS: [Platform.InjectFault]
+// (429 with Retry-After, 500, 401, dropped connections, responses held as
+// long as the test wants, Moodle's malformed Link headers),
+// [Platform.TokenEndpointDown] and [Platform.RevokeTokens].
+//
+//	p := ltitest.NewPlatform(t, ltitest.WithToolJWKSURL(toolSrv.URL+"/.well-known/jwks.json"))
+//	p.InjectFault(ltitest.Fault{Endpoint: ltitest.EndpointScores, Status: 429, RetryAfter: 2 * time.Second, Times: 3})
+//	// ... the tool posts a grade for the launch ...
+//	li, _ := p.Gradebook().LineItemFor("rl-1")
+//	if g, ok := li.Scores["user-1"].Grade(); !ok || g != 8 {
+//		t.Errorf("gradebook: got %v, want 8", li.Scores["user-1"])
+//	}
+//
 // # Moodle
 //
 // [Moodle] makes the platform behave like the Moodle 4.5 recorded in the
 // project's fixtures: a plain-string aud, numeric-string ids, a bare
 // "CourseSection" context type, 60-second tokens, the custom keys Moodle
-// injects, and Moodle's own order of checks in the auth endpoint.
+// injects, and Moodle's own order of checks in the auth endpoint. Its
+// services answer in Moodle's shapes too: token JSON served as text/html
+// with php-jwt's error messages, {status, reason, request} errors and "[]"
+// for a refused score, line item Link headers with &amp; and curly quotes,
+// 404 HTML for results?limit=, short role names in memberships, 403 for an
+// unknown resourceLinkId, and a line item PUT without resourceLinkId
+// unbinding the line item.
+//
+// # Dynamic registration
+//
+// The platform also registers tools by LTI Dynamic Registration, as Moodle
+// does: it serves its OpenID configuration at URL + "/openid-configuration"
+// and a registration endpoint at URL + "/register" that checks the tool's
+// client registration, uses each registration token once and issues a new
+// client_id and deployment_id. [Platform.Register] plays the administrator
+// who pastes the tool's registration URL and confirms, and returns the
+// platform as the new tool sees it, ready to [Platform.Launch]:
+//
+//	reg := p.Register(t, srv.URL+"/lti/register")
+//	resp := reg.Launch(t, srv.URL+"/lti/login", ltitest.Message{})
+//
+// [Platform.RegistrationURL] gives the URL with a fresh token, to drive the
+// exchange by hand.
 package ltitest

@@ -34,6 +34,19 @@ type engine struct {
 	seq        int
 	log        []LogEntry
 	violations []Violation
+
+	// The services (token endpoint, AGS, NRPS), each safe for concurrent
+	// use with its own lock.
+	toolKeys  *toolKeys
+	jtis      jtiStore
+	tokens    tokenStore
+	tokenLog  tokenLog
+	gradebook *gradebook
+	courses   *courses
+	faults    *faults
+	dl        deepLinks    // deep-linking responses received
+	ap        proctorState // proctored attempts (proctoring.go)
+	dynreg    dynregs      // dynamic registration: tokens and requests (dynreg.go)
 }
 
 // registration is the platform's record of one tool: what an LMS
@@ -43,6 +56,8 @@ type registration struct {
 	deploymentID string   // the deployment launches come from by default
 	redirectURIs []string // compared exactly, after trimming spaces
 	loginURL     string   // initiate_login_uri, where the launch page sends the login initiation
+	jwksURL      string   // the tool's public keyset URL, for what it signs
+	scopes       []string // the service scopes permitted; nil: the profile's defaults
 }
 
 // pendingLaunch is a launch the platform started with a login initiation
@@ -66,20 +81,43 @@ func newEngine(issuer string, q quirks, now func() time.Time, key jwks.Key) (*en
 		now:      now,
 		tools:    make(map[string]*registration),
 		launches: make(map[string]*pendingLaunch),
+
+		toolKeys:  newToolKeys(),
+		gradebook: newGradebook(),
+		courses:   newCourses(),
+		faults:    newFaults(),
 	}
+	e.seedCourses()
 	if err := e.setKeys([]jwks.Key{key}); err != nil {
 		return nil, err
 	}
 	e.mux = http.NewServeMux()
-	e.mux.HandleFunc("/auth", e.serveAuth)
+	e.mux.HandleFunc("/auth", e.withBrowserSession(e.serveAuth))
 	e.mux.HandleFunc("/jwks", e.serveJWKS)
 	e.mux.HandleFunc("GET /{$}", e.serveCoursePage)
 	e.mux.HandleFunc("GET /launch", e.serveLaunchPage)
+	e.mux.HandleFunc("/token", e.withFaults(EndpointToken, e.serveToken))
+	e.mux.HandleFunc("/ags/{context}/lineitems", e.withFaults(EndpointLineItems, e.serveLineItems))
+	e.mux.HandleFunc("/ags/{context}/lineitems/{item}/lineitem", e.withFaults(EndpointLineItem, e.serveLineItem))
+	e.mux.HandleFunc("/ags/{context}/lineitems/{item}/lineitem/scores", e.withFaults(EndpointScores, e.serveScores))
+	e.mux.HandleFunc("/ags/{context}/lineitems/{item}/lineitem/results", e.withFaults(EndpointResults, e.serveResults))
+	e.mux.HandleFunc("/nrps/{context}/memberships", e.withFaults(EndpointMemberships, e.serveMemberships))
+	e.mux.HandleFunc(deepLinkReturnPath, e.serveDeepLinkReturn)
+	e.mux.HandleFunc("POST "+apStartPath, e.serveStartAssessment)
+	e.mux.HandleFunc("POST "+apFinishPath, e.serveFinishAttempt)
+	e.mux.HandleFunc("POST "+apACSPath, e.serveACS)
+	e.mux.HandleFunc("GET "+apLaunchPath, e.serveProctoringLaunch)
+	e.mux.HandleFunc("GET "+openIDConfigurationPath, e.serveOpenIDConfiguration)
+	e.mux.HandleFunc(registrationPath, e.serveRegistration)
 	return e, nil
 }
 
-// ServeHTTP serves the platform's endpoints: /auth and /jwks, and the
-// browser-facing launch page: / and /launch.
+// close releases what the engine holds on to: the requests a Fault holds.
+func (e *engine) close() { e.faults.close() }
+
+// ServeHTTP serves the platform's endpoints: /auth and /jwks, the
+// browser-facing launch page (/ and /launch), and the services: /token,
+// AGS under /ags/ and NRPS under /nrps/.
 func (e *engine) ServeHTTP(w http.ResponseWriter, r *http.Request) { e.mux.ServeHTTP(w, r) }
 
 func (e *engine) serveJWKS(w http.ResponseWriter, r *http.Request) {
@@ -151,6 +189,7 @@ func (e *engine) setClock(now func() time.Time) {
 // register adds or replaces the tool registration for reg.clientID.
 func (e *engine) register(reg registration) {
 	reg.redirectURIs = slices.Clone(reg.redirectURIs)
+	reg.scopes = slices.Clone(reg.scopes)
 	e.mu.Lock()
 	e.tools[reg.clientID] = &reg
 	e.mu.Unlock()
@@ -180,6 +219,21 @@ func (e *engine) setLoginURL(clientID, u string) error {
 	}
 	r := *reg
 	r.loginURL = u
+	e.tools[clientID] = &r
+	return nil
+}
+
+// updateRegistration changes the registration of clientID with update,
+// copy on write like the other setters.
+func (e *engine) updateRegistration(clientID string, update func(r *registration)) error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	reg, ok := e.tools[clientID]
+	if !ok {
+		return fmt.Errorf("ltitest: no tool registered with client_id %q", clientID)
+	}
+	r := *reg
+	update(&r)
 	e.tools[clientID] = &r
 	return nil
 }
@@ -225,7 +279,9 @@ func (e *engine) beginLogin(clientID string, m Message) (*pendingLaunch, url.Val
 		id = fmt.Sprintf("ltilaunch%d_%d", seq, rand.Uint32())
 		hint = fmt.Sprintf(`{"cmid":%d,"launchid":"%s"}`, seq, id)
 	}
+	m = e.withDeepLinkReturn(m, id)
 	pl := &pendingLaunch{id: id, messageHint: hint, loginHint: m.UserID, clientID: clientID, msg: m}
+	e.beginProctoring(pl)
 	e.mu.Lock()
 	e.launches[id] = pl
 	e.mu.Unlock()

@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -129,7 +130,7 @@ func TestIntegration_launch(t *testing.T) {
 		{"deep linking", nil, ltitest.Message{Type: tool.DeepLinkingRequest, Roles: tool.Roles{tool.RoleInstructor}},
 			func(t *testing.T, p *ltitest.Platform, l *tool.Launch) {
 				if l.MessageType != tool.DeepLinkingRequest || l.DeepLinking == nil ||
-					l.DeepLinking.DeepLinkReturnURL != p.URL+"/deeplink/return" || l.DeepLinking.Data != "ltitest-deep-linking-data" {
+					!strings.HasPrefix(l.DeepLinking.DeepLinkReturnURL, p.URL+"/deeplink/return?dl=") || l.DeepLinking.Data != "ltitest-deep-linking-data" {
 					t.Errorf("got %s %+v", l.MessageType, l.DeepLinking)
 				}
 			}},

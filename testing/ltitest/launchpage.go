@@ -88,13 +88,14 @@ func (e *engine) serveCoursePage(w http.ResponseWriter, r *http.Request) {
 	reg, ok := e.registration(e.quirks.clientID)
 	data := struct {
 		Issuer, ClientID, DeploymentID, LoginURL, RedirectURIs string
-		Title, Label, Activity, ActivityDesc                   string
+		Title, Label, Activity, ActivityDesc, Exam, ExamDesc   string
 		Users                                                  []demoUser
 		Problem                                                string
 	}{
 		Issuer: e.issuer, ClientID: reg.clientID, DeploymentID: reg.deploymentID,
 		LoginURL: reg.loginURL, RedirectURIs: strings.Join(reg.redirectURIs, " "),
 		Title: demoContextTitle, Label: demoContextLabel, Activity: demoLinkTitle, ActivityDesc: demoLinkDesc,
+		Exam: demoExamTitle, ExamDesc: demoExamDesc,
 		Users: demoUsers, Problem: setupProblem(reg, ok),
 	}
 	writePage(w, http.StatusOK, coursePage, data)
@@ -127,12 +128,7 @@ func (e *engine) serveLaunchPage(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, http.StatusInternalServerError, "The platform cannot launch the tool", err.Error())
 		return
 	}
-	e.record(LogEntry{Step: StepLogin, LaunchID: pl.id, Method: http.MethodPost, URL: reg.loginURL, Params: cloneValues(params)})
-	fields := make([][2]string, 0, len(params))
-	for _, k := range []string{"iss", "target_link_uri", "login_hint", "lti_message_hint", "client_id", "lti_deployment_id"} {
-		fields = append(fields, [2]string{k, params.Get(k)})
-	}
-	writeAutoSubmit(w, reg.loginURL, "ltiInitiateLoginForm", fields)
+	e.writeLoginForm(w, reg.loginURL, pl, params)
 }
 
 // quoteID quotes a user id for an error page, cut short.
@@ -201,12 +197,15 @@ var coursePage = template.Must(template.New("course").Parse(`<!DOCTYPE html>
 <div class="muted">{{.Label}}</div>
 <h2>{{.Activity}}</h2>
 <p class="muted">{{.ActivityDesc}}</p>
+<h2>{{.Exam}}</h2>
+<p class="muted">{{.ExamDesc}} Learners start it with <em>Start proctored attempt</em>.</p>
 {{if .Problem}}<p class="problem">{{.Problem}}</p>{{end}}
 <h2>Participants</h2>
 <table>
 {{range .Users}}<tr>
 <td><strong>{{.Name}}</strong><br><span class="muted">{{.Role}}</span></td>
-<td><form action="/launch" method="get" target="tool"><input type="hidden" name="user" value="{{.ID}}"><button type="submit"{{if $.Problem}} disabled{{end}}>Launch</button></form></td>
+<td><form action="/launch" method="get" target="tool"><input type="hidden" name="user" value="{{.ID}}"><button type="submit"{{if $.Problem}} disabled{{end}}>Launch</button></form>
+{{if .Roles.IsLearner}}<form action="/proctoring/launch" method="get" target="tool"><input type="hidden" name="user" value="{{.ID}}"><button type="submit" id="proctored-attempt-{{.ID}}"{{if $.Problem}} disabled{{end}}>Start proctored attempt</button></form>{{end}}</td>
 </tr>
 {{end}}</table>
 <h2>Tool registration</h2>

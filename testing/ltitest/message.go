@@ -54,12 +54,16 @@ type Message struct {
 	// Default: the Platform's DeploymentID.
 	DeploymentID string
 
-	// AGS grants the grade service: an AGS endpoint claim with line items
-	// on the platform and all four AGS scopes. Submission-review launches
-	// always carry it, as the spec requires.
+	// AGS grants the grade service: an AGS endpoint claim with the
+	// course's line items container on the platform, the line item the
+	// platform makes for the resource link on its first launch (named
+	// while the link has exactly one), and the AGS scopes the registration
+	// permits (all four by default; see WithScopes). Submission-review
+	// launches always carry it, as the spec requires.
 	AGS bool
-	// NRPS grants the roster service: a names and roles claim with a
-	// memberships URL on the platform.
+	// NRPS grants the roster service: a names and roles claim with the
+	// course's memberships URL on the platform. Every launch enrols its
+	// user in its course.
 	NRPS bool
 	// DeepLinking is the deep_linking_settings claim. It is sent for a
 	// tool.DeepLinkingRequest and whenever it is set. Default for that
@@ -70,6 +74,11 @@ type Message struct {
 	// ForUser is the learner whose work a tool.SubmissionReviewRequest
 	// shows. Default for that type: {UserID: "user-2"} ("5" with Moodle).
 	ForUser *ForUser
+	// Proctoring is what a tool.StartProctoring or tool.EndAssessment
+	// message carries: attempt_number, session_data, start_assessment_url,
+	// the acs claim... Default for those types: see [Proctoring]; their
+	// ResourceLink defaults as for a resource-link launch.
+	Proctoring *Proctoring
 
 	// LoginMethod is how the login initiation reaches the tool:
 	// http.MethodPost (the default, as Moodle does) or http.MethodGet (as
@@ -135,7 +144,9 @@ type ForUser struct {
 // the default.
 type DeepLinkingSettings struct {
 	// ReturnURL is deep_link_return_url. Default: the platform's URL +
-	// "/deeplink/return".
+	// "/deeplink/return". A URL on that endpoint gets the query parameter
+	// dl naming the launch, which the tool must keep (DL-REQ-01); see
+	// Platform.DeepLinkResponses.
 	ReturnURL string
 	// AcceptTypes default: ["ltiResourceLink"], as Moodle.
 	AcceptTypes []string
@@ -210,5 +221,5 @@ func (m Message) withDefaults(e *engine, reg *registration) Message {
 		}
 		m.AGS = true
 	}
-	return m
+	return e.withProctoringDefaults(m)
 }

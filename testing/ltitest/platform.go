@@ -54,6 +54,7 @@ func NewPlatform(t testing.TB, opts ...Option) *Platform {
 // when the test ends; calling it again is harmless.
 func (p *Platform) Close() {
 	p.closeOnce.Do(func() {
+		p.e.close() // releases requests a Fault holds
 		ctx, cancel := context.WithTimeout(context.Background(), closeTimeout)
 		defer cancel()
 		if err := p.srv.Shutdown(ctx); err != nil {
@@ -65,8 +66,9 @@ func (p *Platform) Close() {
 
 // Registration returns the tool-side registration of this platform, to put
 // in the tool's PlatformStore: Issuer URL, ClientID, Deployments
-// {DeploymentID}, AuthURL URL+"/auth", TokenURL URL+"/token" (not served
-// yet: the platform has no services so far), JWKSURL URL+"/jwks".
+// {DeploymentID}, AuthURL URL+"/auth", TokenURL URL+"/token" (the token
+// endpoint, which verifies client assertions with the tool's keys: see
+// WithToolJWKSURL), JWKSURL URL+"/jwks".
 func (p *Platform) Registration() tool.Platform {
 	return tool.Platform{
 		Issuer:      p.URL,

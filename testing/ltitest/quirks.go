@@ -19,8 +19,10 @@ type options struct {
 	now           func() time.Time
 	audArray      bool
 	tokenLifetime time.Duration
-	addr          string // listen address; "" is 127.0.0.1:0
-	loginURL      string // the tool's OIDC login initiation URL
+	addr          string   // listen address; "" is 127.0.0.1:0
+	loginURL      string   // the tool's OIDC login initiation URL
+	toolJWKSURL   string   // the tool's public keyset URL
+	scopes        []string // the service scopes permitted; nil: the defaults
 }
 
 // Moodle makes the platform behave like Moodle 4.5 (mod_lti), as recorded
@@ -94,8 +96,12 @@ type quirks struct {
 
 	// moodleClaims: the extra claims and custom keys Moodle sends.
 	moodleClaims bool
-	nrpsVersions []string
-	toolPlatform map[string]any // guid is added from the issuer's host
+	// moodleServices: the token endpoint, AGS and NRPS answer in Moodle's
+	// shapes (text/html token JSON, its error messages and bodies,
+	// malformed line item Link headers, short NRPS roles...).
+	moodleServices bool
+	nrpsVersions   []string
+	toolPlatform   map[string]any // guid is added from the issuer's host
 }
 
 // genericQuirks is a spec-following platform.
@@ -150,6 +156,7 @@ func moodleQuirks() quirks {
 		moodleAuthOrder: true,
 		errorPageStatus: http.StatusNotFound,
 		moodleClaims:    true,
+		moodleServices:  true,
 		nrpsVersions:    []string{"1.0", "2.0"},
 		toolPlatform: map[string]any{
 			"name":                "ltitest",

@@ -60,7 +60,7 @@ func Start(opts ...Option) (*Platform, error) {
 		return nil, fmt.Errorf("ltitest: %w", err)
 	}
 	e.register(registration{clientID: q.clientID, deploymentID: q.deploymentID,
-		redirectURIs: o.redirectURIs, loginURL: o.loginURL})
+		redirectURIs: o.redirectURIs, loginURL: o.loginURL, jwksURL: o.toolJWKSURL, scopes: o.scopes})
 	p := &Platform{
 		URL:          issuer,
 		ClientID:     q.clientID,

@@ -103,6 +103,7 @@ func (e *engine) claims(clientID string, m Message, nonce string, now time.Time)
 		}
 		c[ClaimDeepLinkingSettings] = s
 	}
+	e.proctoringClaims(c, m)
 	if fu := m.ForUser; fu != nil {
 		f := map[string]any{"user_id": fu.UserID}
 		setNonEmpty(f, "name", fu.Name)
@@ -154,18 +155,28 @@ func (e *engine) custom(m Message) map[string]any {
 	return c
 }
 
-// agsClaim is the AGS endpoint claim: line items of m's context on the
-// platform. URLs carry Moodle's ?type_id query, which a tool must keep when
-// it appends /scores or /results.
+// agsClaim is the AGS endpoint claim: the line items container of m's
+// context on the platform and the line item of m's resource link, which the
+// gradebook makes on the link's first launch; scope lists the AGS scopes the
+// registration permits. URLs carry Moodle's ?type_id query, which a tool
+// must keep when it appends /scores or /results.
 func (e *engine) agsClaim(m Message) map[string]any {
-	base := e.issuer + "/ags/" + url.PathEscape(m.contextID()) + "/lineitems"
-	query := "?type_id=" + url.QueryEscape(m.DeploymentID)
+	ctx := m.contextID()
+	reg, _ := e.registration(e.quirks.clientID)
+	scopes := []string{}
+	for _, s := range agsScopes {
+		if slices.Contains(e.permittedScopes(reg), s) {
+			scopes = append(scopes, s)
+		}
+	}
 	c := map[string]any{
-		"scope":     []string{scopeLineItem, scopeLineItemReadonly, scopeResultReadonly, scopeScore},
-		"lineitems": base + query,
+		"scope":     scopes,
+		"lineitems": e.lineItemsURL(ctx) + e.typeQuery(),
 	}
 	if rl := m.resourceLinkID(); rl != "" {
-		c["lineitem"] = base + "/" + url.PathEscape(rl) + "/lineitem" + query
+		if id := e.linkLineItem(m); id != "" {
+			c["lineitem"] = e.lineItemURL(ctx, id)
+		}
 	} else if e.quirks.moodleClaims {
 		c["lineitem"] = ""
 	}
@@ -223,6 +234,7 @@ func header(kid, alg string) map[string]any {
 // It returns the token with the claims and header it carries.
 func (e *engine) idToken(pl *pendingLaunch, nonce string) (token string, hdr, claims map[string]any, err error) {
 	m := pl.msg
+	e.noteLaunch(m)
 	claims = e.claims(pl.clientID, m, nonce, e.clock())
 	if m.Mutate != nil {
 		m.Mutate(claims)

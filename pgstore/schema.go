@@ -1,0 +1,101 @@
+package pgstore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+)
+
+// ErrSchemaTooNew is returned by NewPlatforms when the database was
+// migrated by a newer ltikit than this one: upgrade the program instead of
+// letting an old one write to a schema it does not know.
+var ErrSchemaTooNew = errors.New("pgstore: the database schema is newer than this ltikit")
+
+// migrationLock is the key of the advisory lock that serializes
+// migrations ("ltikit" in ASCII).
+const migrationLock int64 = 0x6c74696b6974
+
+// platformsComponent names the registration tables in ltikit_schema.
+const platformsComponent = "platforms"
+
+// platformsMigrations are the schema versions of the registration tables:
+// migration i takes the schema from version i to version i+1. Append; never
+// edit a released migration.
+var platformsMigrations = []string{
+	// 1: registrations and their deployments.
+	`CREATE TABLE ltikit_platforms (
+		issuer            text        NOT NULL,
+		client_id         text        NOT NULL,
+		deployment_policy text        NOT NULL DEFAULT '',
+		auth_url          text        NOT NULL,
+		token_url         text        NOT NULL DEFAULT '',
+		token_audience    text        NOT NULL DEFAULT '',
+		jwks_url          text        NOT NULL DEFAULT '',
+		public_key        text        NOT NULL DEFAULT '',
+		algorithms        text[]      NOT NULL DEFAULT '{}',
+		allow_anonymous   boolean     NOT NULL DEFAULT false,
+		disabled          boolean     NOT NULL DEFAULT false,
+		pending           boolean     NOT NULL DEFAULT false,
+		created_at        timestamptz NOT NULL DEFAULT now(),
+		updated_at        timestamptz NOT NULL DEFAULT now(),
+		PRIMARY KEY (issuer, client_id)
+	);
+	CREATE TABLE ltikit_deployments (
+		issuer        text        NOT NULL,
+		client_id     text        NOT NULL,
+		deployment_id text        NOT NULL,
+		seq           bigint      GENERATED ALWAYS AS IDENTITY,
+		created_at    timestamptz NOT NULL DEFAULT now(),
+		PRIMARY KEY (issuer, client_id, deployment_id),
+		FOREIGN KEY (issuer, client_id) REFERENCES ltikit_platforms (issuer, client_id) ON DELETE CASCADE
+	);`,
+}
+
+// migrate brings the tables of component to the last version of
+// migrations, in one transaction under the advisory lock: concurrent
+// callers wait for the first and then find nothing to do.
+func migrate(ctx context.Context, db *pgxpool.Pool, component string, migrations []string) error {
+	tx, err := db.Begin(ctx)
+	if err != nil {
+		return fmt.Errorf("pgstore: migrate: %w", err)
+	}
+	defer tx.Rollback(ctx) // no-op after Commit
+	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, migrationLock); err != nil {
+		return fmt.Errorf("pgstore: migrate: lock: %w", err)
+	}
+	if _, err := tx.Exec(ctx, `CREATE TABLE IF NOT EXISTS ltikit_schema (
+		component   text        PRIMARY KEY,
+		version     integer     NOT NULL,
+		migrated_at timestamptz NOT NULL DEFAULT now()
+	)`); err != nil {
+		return fmt.Errorf("pgstore: migrate: %w", err)
+	}
+	var version int
+	err = tx.QueryRow(ctx, `SELECT version FROM ltikit_schema WHERE component = $1`, component).Scan(&version)
+	if err != nil && !errors.Is(err, pgx.ErrNoRows) {
+		return fmt.Errorf("pgstore: migrate: %w", err)
+	}
+	if version > len(migrations) {
+		return fmt.Errorf("%w: %s tables at version %d, this ltikit knows %d", ErrSchemaTooNew, component, version, len(migrations))
+	}
+	if version == len(migrations) {
+		return nil
+	}
+	for v := version; v < len(migrations); v++ {
+		if _, err := tx.Exec(ctx, migrations[v]); err != nil {
+			return fmt.Errorf("pgstore: migrate %s to version %d: %w", component, v+1, err)
+		}
+	}
+	if _, err := tx.Exec(ctx, `INSERT INTO ltikit_schema (component, version) VALUES ($1, $2)
+		ON CONFLICT (component) DO UPDATE SET version = excluded.version, migrated_at = now()`,
+		component, len(migrations)); err != nil {
+		return fmt.Errorf("pgstore: migrate: %w", err)
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return fmt.Errorf("pgstore: migrate: %w", err)
+	}
+	return nil
+}
