@@ -27,8 +27,8 @@ const (
 )
 
 // AssessmentStart is what the tool adds to its LtiStartAssessment message
-// once the candidate passed the proctoring setup. The zero value sends
-// neither claim.
+// once the candidate passed the proctoring setup. The zero value sends no
+// verified_user and end_assessment_return false.
 type AssessmentStart struct {
 	// VerifiedUser is the identity the proctor verified (AP-08); nil sends
 	// no verified_user claim. A platform may refuse the message when an
@@ -58,7 +58,7 @@ type VerifiedUser struct {
 	Extra map[string]any
 }
 
-// verifiedUserFields maps the claim names to VerifiedUser's fields.
+// fields maps the claim names to v's fields.
 func (v *VerifiedUser) fields() map[string]*string {
 	return map[string]*string{
 		"name": &v.Name, "given_name": &v.GivenName, "family_name": &v.FamilyName,

@@ -55,7 +55,9 @@ var apActions = []string{"pause", "resume", "terminate", "update", "flag"}
 
 // Proctoring is what a tool.StartProctoring or tool.EndAssessment message
 // carries besides the usual launch claims. Message.Proctoring may be left
-// nil: every field has a default.
+// nil: every field has a default. The defaults of AttemptNumber and
+// SessionData come with a launch; Platform.IDToken, which starts none,
+// sends them only when set.
 type Proctoring struct {
 	// AttemptNumber is attempt_number. Default: for LtiStartProctoring the
 	// user's next attempt at the resource link, counted by the platform

@@ -56,7 +56,7 @@ func (p *Platform) AssessmentStarts() []AssessmentStart {
 }
 
 // serveStartAssessment is the start_assessment_url: it verifies the
-// tool's LtiStartAssessment and, when it is right, starts the attempt and
+// tool's LtiStartAssessment, records it and, when the attempt started,
 // shows the assessment.
 func (e *engine) serveStartAssessment(w http.ResponseWriter, r *http.Request) {
 	r.Body = http.MaxBytesReader(w, r.Body, maxBody)
@@ -66,8 +66,6 @@ func (e *engine) serveStartAssessment(w http.ResponseWriter, r *http.Request) {
 	ap.starts = append(ap.starts, s)
 	var view attemptView
 	if s.Accepted() {
-		a.status = attemptRunning
-		a.endReturn = s.EndAssessmentReturn
 		view = a.view()
 	}
 	ap.mu.Unlock()
@@ -79,8 +77,9 @@ func (e *engine) serveStartAssessment(w http.ResponseWriter, r *http.Request) {
 	writePage(w, http.StatusOK, assessmentPage, view)
 }
 
-// verifyStartAssessment checks one post to the start_assessment_url. It
-// returns the attempt the message names, or nil.
+// verifyStartAssessment checks one post to the start_assessment_url and,
+// when it is right, starts the attempt. It returns the attempt the message
+// names, or nil.
 func (e *engine) verifyStartAssessment(r *http.Request) (s AssessmentStart, _ *attempt) {
 	s.Time = e.clock()
 	v := &violations{}
@@ -138,6 +137,9 @@ func (e *engine) verifyStartAssessment(r *http.Request) (s AssessmentStart, _ *a
 	e.ap.mu.Lock()
 	defer e.ap.mu.Unlock()
 	checkAttempt(c, a, browserSession(r), v)
+	if len(v.list) == 0 { // checked and started under one lock: a racing second message finds it started
+		a.status, a.endReturn = attemptRunning, s.EndAssessmentReturn
+	}
 	return s, a
 }
 
