@@ -61,8 +61,9 @@ type ControlRequest struct {
 	// IncidentSeverity is how severe the incident is, from 0 (benign) to 1.
 	IncidentSeverity float64
 	// ExtraTime is the time an update adds to the attempt. Only
-	// ControlUpdate may carry it; it must be a whole number of minutes,
-	// the unit the request carries (see the package's proctoring notes).
+	// ControlUpdate may carry it. It is sent as extra_time in whole
+	// minutes, the unit ceLTIc documents (OAT reads an integer), so it must
+	// be a whole number of minutes.
 	ExtraTime time.Duration
 	// ReasonCode is the tool's own code for the reason, and ReasonMsg a
 	// human-readable reason; either may be empty.
@@ -75,8 +76,10 @@ type ControlResponse struct {
 	// Status is the attempt's state after the request; empty when the
 	// platform answered without a body.
 	Status AssessmentStatus
-	// ExtraTime is the extra time the platform reports for the attempt,
-	// read as minutes; 0 when absent.
+	// ExtraTime is the extra_time the platform reports for the attempt,
+	// read as minutes; 0 when absent. Whether platforms report the total or
+	// the time just added is not settled; the fake platform of
+	// testing/ltitest reports the total.
 	ExtraTime time.Duration
 }
 

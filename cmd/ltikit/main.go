@@ -9,6 +9,9 @@
 //
 //	inspect TOKEN|FILE   decode a token and explain every check that would fail
 //	keys new|rotate|list manage the tool's signing keys in a key directory
+//	new DIR              create a new tool project from the starter template
+//	registrations list|add|approve|disable|remove
+//	                     manage the registrations in a file or PostgreSQL
 //	version              print the version
 //
 // Exit status: 0 success, 1 failure (including failed checks), 2 usage error.
@@ -51,8 +54,11 @@ var errChecksFailed = errors.New("checks failed")
 
 func commands() []command {
 	return []command{
+		{"dev", "run a development LMS in the browser with the simulation or your tool", runDev},
 		{"inspect", "decode a token and explain every check that would fail", runInspect},
 		{"keys", "manage the tool's signing keys (new, rotate, list)", runKeys},
+		{"new", "create a new tool project from the starter template", runNew},
+		{"registrations", "list, add, approve, disable or remove the tool's registrations", runRegistrations},
 		{"version", "print the version", runVersion},
 	}
 }
@@ -96,7 +102,7 @@ func printUsage(w io.Writer) {
 	fmt.Fprintln(w, "ltikit: tools for building LTI 1.3 tools with github.com/ltikit/ltikit")
 	fmt.Fprintln(w, "\nUsage: ltikit <command> [flags] [args]\n\nCommands:")
 	for _, c := range commands() {
-		fmt.Fprintf(w, "  %-9s %s\n", c.name, c.summary)
+		fmt.Fprintf(w, "  %-14s %s\n", c.name, c.summary)
 	}
 	fmt.Fprintln(w, "\nRun ltikit <command> -h for a command's flags and an example.")
 }

@@ -85,6 +85,22 @@
 //
 // See ExampleStart, and examples/quickstart for a complete tool.
 //
+// # Development LMS
+//
+// [WithDevLMS] turns that page into the development LMS of `ltikit dev`
+// (docs/dev.md), the second face of the same platform: a course with an
+// instructor, a teaching assistant and three learners; its activities, to
+// which the instructor adds more by deep linking; Launch buttons that open
+// the tool in an iframe with the grade and roster services; the gradebook
+// with every score as it arrives; the roster; a message log of every
+// launch step, deep-linking response, token request and service call,
+// decoded; and switches for Moodle's behaviours. The log is the platform's
+// API: [Platform.Log], [Platform.DeepLinkResponses], [Platform.TokenRequests]
+// and [Platform.ServiceCalls], which any test may read too.
+// [Platform.ObserveTool] wraps the tool's handler to add its answers to
+// the launches a real browser makes, which the platform does not see
+// otherwise.
+//
 // # Deep linking
 //
 // A [tool.DeepLinkingRequest] launch carries [Message.DeepLinking]

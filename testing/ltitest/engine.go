@@ -44,9 +44,14 @@ type engine struct {
 	gradebook *gradebook
 	courses   *courses
 	faults    *faults
+	calls     callLog      // AGS and NRPS requests (calllog.go)
 	dl        deepLinks    // deep-linking responses received
 	ap        proctorState // proctored attempts (proctoring.go)
 	dynreg    dynregs      // dynamic registration: tokens and requests (dynreg.go)
+
+	// dev is the development LMS's state (devui.go); nil unless the
+	// platform was started WithDevLMS.
+	dev *devLMS
 }
 
 // registration is the platform's record of one tool: what an LMS
@@ -97,12 +102,12 @@ func newEngine(issuer string, q quirks, now func() time.Time, key jwks.Key) (*en
 	e.mux.HandleFunc("GET /{$}", e.serveCoursePage)
 	e.mux.HandleFunc("GET /launch", e.serveLaunchPage)
 	e.mux.HandleFunc("/token", e.withFaults(EndpointToken, e.serveToken))
-	e.mux.HandleFunc("/ags/{context}/lineitems", e.withFaults(EndpointLineItems, e.serveLineItems))
-	e.mux.HandleFunc("/ags/{context}/lineitems/{item}/lineitem", e.withFaults(EndpointLineItem, e.serveLineItem))
-	e.mux.HandleFunc("/ags/{context}/lineitems/{item}/lineitem/scores", e.withFaults(EndpointScores, e.serveScores))
-	e.mux.HandleFunc("/ags/{context}/lineitems/{item}/lineitem/results", e.withFaults(EndpointResults, e.serveResults))
-	e.mux.HandleFunc("/nrps/{context}/memberships", e.withFaults(EndpointMemberships, e.serveMemberships))
-	e.mux.HandleFunc(deepLinkReturnPath, e.serveDeepLinkReturn)
+	e.mux.HandleFunc("/ags/{context}/lineitems", e.withService(EndpointLineItems, e.serveLineItems))
+	e.mux.HandleFunc("/ags/{context}/lineitems/{item}/lineitem", e.withService(EndpointLineItem, e.serveLineItem))
+	e.mux.HandleFunc("/ags/{context}/lineitems/{item}/lineitem/scores", e.withService(EndpointScores, e.serveScores))
+	e.mux.HandleFunc("/ags/{context}/lineitems/{item}/lineitem/results", e.withService(EndpointResults, e.serveResults))
+	e.mux.HandleFunc("/nrps/{context}/memberships", e.withService(EndpointMemberships, e.serveMemberships))
+	e.mux.HandleFunc(deepLinkReturnPath, e.withDevItems(e.serveDeepLinkReturn))
 	e.mux.HandleFunc("POST "+apStartPath, e.serveStartAssessment)
 	e.mux.HandleFunc("POST "+apFinishPath, e.serveFinishAttempt)
 	e.mux.HandleFunc("POST "+apACSPath, e.serveACS)
@@ -114,6 +119,12 @@ func newEngine(issuer string, q quirks, now func() time.Time, key jwks.Key) (*en
 
 // close releases what the engine holds on to: the requests a Fault holds.
 func (e *engine) close() { e.faults.close() }
+
+// withService serves the AGS or NRPS endpoint ep with h, behind the
+// injected faults, logging every call (Platform.ServiceCalls).
+func (e *engine) withService(ep Endpoint, h http.HandlerFunc) http.HandlerFunc {
+	return e.withCallLog(ep, e.withFaults(ep, h))
+}
 
 // ServeHTTP serves the platform's endpoints: /auth and /jwks, the
 // browser-facing launch page (/ and /launch), and the services: /token,

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -20,6 +21,11 @@ type gradebook struct {
 	items   map[string]*lineItem // by id
 	order   []string             // ids, oldest first
 	coupled map[string]bool      // context NUL resource link: the link's own line item was made
+
+	// exactTimestamps compares score timestamps exactly instead of at
+	// Moodle's one-second precision: the development LMS with its Moodle
+	// switch off (devui_quirks.go).
+	exactTimestamps atomic.Bool
 }
 
 // lineItem is the platform's record of one line item.
@@ -199,10 +205,14 @@ func (g *gradebook) postScore(contextID, id string, raw []byte, now time.Time, g
 	case why != "":
 		v = scoreVerdict{http.StatusBadRequest, "AGS-SC-01", why}
 	default:
-		if last, ok := li.latest[s.UserID]; ok && s.Time.Unix() <= last.Time.Unix() {
+		if last, ok := li.latest[s.UserID]; ok && !g.later(s.Time, last.Time) {
+			precision := " at one-second precision"
+			if g.exactTimestamps.Load() {
+				precision = ""
+			}
 			v = scoreVerdict{http.StatusConflict, "AGS-SC-02", fmt.Sprintf(
-				"Refusing score with an earlier timestamp for item %s and user %s: %s is not later than %s at one-second precision",
-				id, s.UserID, s.Timestamp, last.Timestamp)}
+				"Refusing score with an earlier timestamp for item %s and user %s: %s is not later than %s%s",
+				id, s.UserID, s.Timestamp, last.Timestamp, precision)}
 		} else {
 			v = scoreVerdict{status: http.StatusOK}
 			if !ok {
@@ -213,6 +223,15 @@ func (g *gradebook) postScore(contextID, id string, raw []byte, now time.Time, g
 	}
 	li.posts = append(li.posts, ScorePost{Time: now, Score: s, Status: v.status, Rule: v.rule, Reason: v.reason})
 	return v, true
+}
+
+// later reports whether a score at t may follow one at last: t is later,
+// at one-second precision unless exactTimestamps is set.
+func (g *gradebook) later(t, last time.Time) bool {
+	if g.exactTimestamps.Load() {
+		return t.After(last)
+	}
+	return t.Unix() > last.Unix()
 }
 
 // result is a user's result on a line item: the latest accepted score and

@@ -83,8 +83,13 @@ func setupProblem(reg registration, ok bool) string {
 }
 
 // serveCoursePage serves GET /: the demo course with a Launch button for
-// each member, which opens the tool in the page's iframe as an LMS does.
+// each member, which opens the tool in the page's iframe as an LMS does;
+// or the development LMS's course (devui_page.go).
 func (e *engine) serveCoursePage(w http.ResponseWriter, r *http.Request) {
+	if e.dev != nil {
+		e.dev.serveCourse(w, r)
+		return
+	}
 	reg, ok := e.registration(e.quirks.clientID)
 	data := struct {
 		Issuer, ClientID, DeploymentID, LoginURL, RedirectURIs string

@@ -41,7 +41,7 @@ type LogEntry struct {
 	// Status is the answer's HTTP status: the tool's for StepLogin and
 	// StepLaunch, the platform's for StepAuth. It is 0 for a StepLogin
 	// sent from the launch page (/launch), whose answer only the browser
-	// sees.
+	// sees, unless the tool is wrapped with Platform.ObserveTool.
 	Status int
 	// Location is the answer's Location header, if any.
 	Location string
@@ -55,6 +55,9 @@ type LogEntry struct {
 
 	// Error is what the platform answered instead of a token (StepAuth):
 	// the OAuth error code posted to the tool, or the error page's text.
+	// For StepLogin and StepLaunch of a tool wrapped with
+	// Platform.ObserveTool, it is the error code of the tool's refusal (the
+	// LTI-Error-Code header of ltikit's error page).
 	Error string
 	// Violations are the rules the tool's authentication request broke
 	// (StepAuth).

@@ -116,7 +116,7 @@ func (e *engine) memberJSON(m Member) memberJSON {
 	roles := make([]string, len(m.Roles))
 	for i, r := range m.Roles {
 		roles[i] = string(r)
-		if e.quirks.moodleServices { // Moodle lists the context roles' short names
+		if e.quirks.moodleServices || e.dev.shortRoles() { // Moodle lists the context roles' short names
 			roles[i] = strings.TrimPrefix(roles[i], membershipRolePrefix)
 		}
 	}

@@ -124,14 +124,7 @@ func (e *engine) control(r *http.Request, rec *ProctoringAction) (status, extra 
 	if err != nil || len(body) > maxServiceBody {
 		return refuse(http.StatusBadRequest, "AP-06", "the body cannot be read or is too large")
 	}
-	rec.Raw = bytes.Clone(body)
-	var c controlRequest
-	if err := json.Unmarshal(body, &c); err != nil {
-		return refuse(http.StatusBadRequest, "AP-06", "the body is not a control request: "+err.Error())
-	}
-	rec.Action, rec.UserID, rec.Issuer, rec.ResourceLinkID = c.Action, c.User.Sub, c.User.Iss, c.ResourceLink.ID
-	rec.IncidentTime, rec.ReasonCode, rec.ReasonMsg = c.IncidentTime, c.ReasonCode, c.ReasonMsg
-	if rule, reason := rec.decode(c, e.issuer); rule != "" {
+	if rule, reason := rec.parse(body, e.issuer); rule != "" {
 		return refuse(http.StatusBadRequest, rule, reason)
 	}
 
@@ -158,9 +151,16 @@ func (e *engine) control(r *http.Request, rec *ProctoringAction) (status, extra 
 	return http.StatusOK, a.extraTime
 }
 
-// decode checks and converts the fields of c (AP-05, AP-06), returning the
-// rule and the reason of the first fault.
-func (rec *ProctoringAction) decode(c controlRequest, issuer string) (rule, reason string) {
+// parse decodes and checks a request body (AP-05, AP-06) into rec,
+// returning the rule and the reason of the first fault.
+func (rec *ProctoringAction) parse(body []byte, issuer string) (rule, reason string) {
+	rec.Raw = bytes.Clone(body)
+	var c controlRequest
+	if err := json.Unmarshal(body, &c); err != nil {
+		return "AP-06", "the body is not a control request: " + err.Error()
+	}
+	rec.Action, rec.UserID, rec.Issuer, rec.ResourceLinkID = c.Action, c.User.Sub, c.User.Iss, c.ResourceLink.ID
+	rec.IncidentTime, rec.ReasonCode, rec.ReasonMsg = c.IncidentTime, c.ReasonCode, c.ReasonMsg
 	if !slices.Contains(apActions, c.Action) {
 		return "AP-05", "action " + strconvQuote(c.Action) + " is not one of " + strings.Join(apActions, ", ")
 	}

@@ -23,6 +23,7 @@ type options struct {
 	loginURL      string   // the tool's OIDC login initiation URL
 	toolJWKSURL   string   // the tool's public keyset URL
 	scopes        []string // the service scopes permitted; nil: the defaults
+	devLMS        string   // WithDevLMS: the tool's name; "" is no development LMS
 }
 
 // Moodle makes the platform behave like Moodle 4.5 (mod_lti), as recorded

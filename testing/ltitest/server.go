@@ -20,10 +20,10 @@ const closeTimeout = 5 * time.Second
 // [WithAddr]) and returns an error instead of failing a test. The caller
 // must call [Platform.Close].
 //
-// Start is for demos and development tools (the quickstart example, the
-// future `ltikit dev`): a person opens URL + "/" in a browser and launches
-// the tool from the launch page (see the package documentation). Set the
-// tool's URLs with [WithLoginURL] and [WithRedirectURIs] (or
+// Start is for demos and development tools (the quickstart example, and
+// `ltikit dev` with [WithDevLMS]): a person opens URL + "/" in a browser and
+// launches the tool from the launch page (see the package documentation).
+// Set the tool's URLs with [WithLoginURL] and [WithRedirectURIs] (or
 // [Platform.SetLoginURL] and [Platform.SetRedirectURIs]) first.
 //
 // The platform is not hardened for production: it serves plain HTTP, has
@@ -61,6 +61,9 @@ func Start(opts ...Option) (*Platform, error) {
 	}
 	e.register(registration{clientID: q.clientID, deploymentID: q.deploymentID,
 		redirectURIs: o.redirectURIs, loginURL: o.loginURL, jwksURL: o.toolJWKSURL, scopes: o.scopes})
+	if o.devLMS != "" {
+		e.enableDevLMS(o.devLMS)
+	}
 	p := &Platform{
 		URL:          issuer,
 		ClientID:     q.clientID,

@@ -15,4 +15,8 @@
 // client_id, copies that callers cannot corrupt, refusals with the
 // sentinel errors, deployments recorded by trust-on-first-use, and
 // atomic changes under concurrent use.
+//
+// [TestOutbox] does the same for [outbox.Store], where the grade outbox
+// keeps scores until they are delivered: run it against a PostgreSQL or
+// Redis store before delivering from it.
 package storetest

@@ -1,0 +1,140 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/ltikit/ltikit/pgstore"
+	"github.com/ltikit/ltikit/tool"
+)
+
+// regsCommand is one `ltikit registrations` sub-command.
+type regsCommand struct {
+	args, example string
+	// flags adds the sub-command's own flags and returns what runs it
+	// once they are parsed, with the positional arguments.
+	flags func(f *flags) func(ctx context.Context, e *env, s *regsStore, args []string) error
+}
+
+// regsCommands are the sub-commands, by name.
+var regsCommands = map[string]regsCommand{
+	"list": {"[-json]", "ltikit registrations list -registrations registrations.json", listFlags},
+	"add": {"-moodle URL | -issuer URL -auth-url URL [-token-url URL] -jwks-url URL|-public-key FILE; -client-id ID [-deployment-id ID]...",
+		"ltikit registrations add -moodle https://moodle.example.edu -client-id 2T1DmxSUCu2ZSuu -deployment-id 1", addFlags},
+	"approve": {"ISSUER [CLIENT_ID]", "ltikit registrations approve https://moodle.example.edu 2T1DmxSUCu2ZSuu", changeFlags(approve)},
+	"disable": {"ISSUER [CLIENT_ID]", "ltikit registrations disable -postgres postgres://tool@db/tool https://moodle.example.edu", changeFlags(disable)},
+	"remove":  {"ISSUER [CLIENT_ID]", "ltikit registrations remove https://moodle.example.edu 2T1DmxSUCu2ZSuu", changeFlags(remove)},
+}
+
+func runRegistrations(args []string, e *env) error {
+	if len(args) == 0 || strings.HasPrefix(args[0], "-") {
+		f := newFlags(e, "registrations", "list|add|approve|disable|remove [-registrations FILE | -postgres DSN] ...",
+			"ltikit registrations approve -registrations registrations.json https://moodle.example.edu")
+		if err := f.parse(args); err != nil {
+			return err
+		}
+		return usagef("missing sub-command: list, add, approve, disable or remove")
+	}
+	name, args := args[0], args[1:]
+	c, ok := regsCommands[name]
+	if !ok {
+		return usagef("unknown sub-command %q: want list, add, approve, disable or remove", name)
+	}
+	f := newFlags(e, "registrations "+name, "[-registrations FILE | -postgres DSN] "+c.args, c.example)
+	file := f.String("registrations", "", "the registrations `FILE` (default $"+tool.PlatformsEnv+", else registrations.json)")
+	dsn := f.String("postgres", "", "the PostgreSQL database of the registrations (pgstore), a `DSN` such as postgres://user@host/db")
+	runSub := c.flags(f)
+	pos, err := f.parseInterleaved(args)
+	if err != nil {
+		return err
+	}
+	if *file != "" && *dsn != "" {
+		return usagef("give -registrations or -postgres, not both")
+	}
+	if *file == "" {
+		*file = os.Getenv(tool.PlatformsEnv)
+	}
+	if *file == "" {
+		*file = "registrations.json"
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	s, err := openRegsStore(ctx, *file, *dsn, name == "add")
+	if err != nil {
+		return err
+	}
+	defer s.close()
+	return runSub(ctx, e, s, pos)
+}
+
+// regsStore is the store the command works on, and its name for messages.
+type regsStore struct {
+	tool.Registrations
+	name  string
+	close func()
+}
+
+// openRegsStore opens the PostgreSQL store when dsn is set, else the file,
+// which create makes when it does not exist.
+func openRegsStore(ctx context.Context, file, dsn string, create bool) (*regsStore, error) {
+	if dsn != "" {
+		pool, err := pgxpool.New(ctx, dsn)
+		if err != nil {
+			return nil, usagef("-postgres: %v", err)
+		}
+		s, err := pgstore.NewPlatforms(ctx, pool)
+		if err != nil {
+			pool.Close()
+			return nil, fmt.Errorf("PostgreSQL: %w", err)
+		}
+		return &regsStore{Registrations: s, name: "the database", close: pool.Close}, nil
+	}
+	if create {
+		f, err := os.OpenFile(file, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+		if err == nil {
+			_, err = f.WriteString("{\"platforms\": []}\n")
+			err = errors.Join(err, f.Close())
+		}
+		if err != nil && !errors.Is(err, fs.ErrExist) {
+			return nil, err
+		}
+	}
+	s, err := tool.OpenPlatforms(file)
+	if err != nil {
+		return nil, err
+	}
+	return &regsStore{Registrations: s, name: file, close: func() {}}, nil
+}
+
+// find returns the registration of issuer with clientID, or, when clientID
+// is empty, the issuer's only registration.
+func (s *regsStore) find(ctx context.Context, issuer, clientID string) (tool.Platform, error) {
+	all, err := s.List(ctx)
+	if err != nil {
+		return tool.Platform{}, err
+	}
+	var match []tool.Platform
+	var ids []string
+	for _, p := range all {
+		if p.Issuer == issuer && (clientID == "" || p.ClientID == clientID) {
+			match = append(match, p)
+			ids = append(ids, p.ClientID)
+		}
+	}
+	switch {
+	case len(match) == 1:
+		return match[0], nil
+	case len(match) > 1:
+		return tool.Platform{}, usagef("%s has %d registrations: give the client_id (%s)", issuer, len(match), strings.Join(ids, ", "))
+	case clientID != "":
+		return tool.Platform{}, fmt.Errorf("no registration of %s with client_id %s in %s", issuer, clientID, s.name)
+	}
+	return tool.Platform{}, fmt.Errorf("no registration of %s in %s", issuer, s.name)
+}
