@@ -7,6 +7,7 @@
 //
 // Commands:
 //
+//	dev                  run a development LMS in the browser (the simulation, or -tool URL)
 //	inspect TOKEN|FILE   decode a token and explain every check that would fail
 //	keys new|rotate|list manage the tool's signing keys in a key directory
 //	new DIR              create a new tool project from the starter template
