@@ -81,14 +81,7 @@ func (r *DeepLinkResponse) Error(errormsg, errorlog string) *DeepLinkResponse {
 // deepLinkClaims is the payload of an LtiDeepLinkingResponse (DL-RESP-02 to
 // DL-RESP-06).
 type deepLinkClaims struct {
-	Iss          string            `json:"iss"`
-	Aud          string            `json:"aud"`
-	Iat          int64             `json:"iat"`
-	Exp          int64             `json:"exp"`
-	Nonce        string            `json:"nonce"`
-	DeploymentID string            `json:"https://purl.imsglobal.org/spec/lti/claim/deployment_id"`
-	MessageType  MessageType       `json:"https://purl.imsglobal.org/spec/lti/claim/message_type"`
-	Version      string            `json:"https://purl.imsglobal.org/spec/lti/claim/version"`
+	toolMessageClaims
 	Data         json.RawMessage   `json:"https://purl.imsglobal.org/spec/lti-dl/claim/data,omitempty"`
 	ContentItems []json.RawMessage `json:"https://purl.imsglobal.org/spec/lti-dl/claim/content_items"`
 	Msg          string            `json:"https://purl.imsglobal.org/spec/lti-dl/claim/msg,omitempty"`
@@ -118,35 +111,23 @@ func (r *DeepLinkResponse) Sign(ctx context.Context) (string, error) {
 		return "", err
 	}
 	l := r.l
-	now := r.t.cfg.Now()
 	c := deepLinkClaims{
-		Iss:          l.ClientID,
-		Aud:          l.Issuer,
-		Iat:          now.Add(-deepLinkBackdate).Unix(),
-		Exp:          now.Add(deepLinkLifetime).Unix(),
-		Nonce:        randomToken(),
-		DeploymentID: l.DeploymentID,
-		MessageType:  DeepLinkingResponse,
-		Version:      Version,
-		Data:         l.deepLinkData(),
-		ContentItems: make([]json.RawMessage, len(r.items)),
-		Msg:          r.msg,
-		Log:          r.log,
-		ErrorMsg:     r.errMsg,
-		ErrorLog:     r.errLog,
+		toolMessageClaims: r.t.toolMessage(l, DeepLinkingResponse, deepLinkBackdate, deepLinkLifetime),
+		Data:              l.deepLinkData(),
+		ContentItems:      make([]json.RawMessage, len(r.items)),
+		Msg:               r.msg,
+		Log:               r.log,
+		ErrorMsg:          r.errMsg,
+		ErrorLog:          r.errLog,
 	}
 	for i, it := range r.items {
 		if c.ContentItems[i], err = it.MarshalJSON(); err != nil {
 			return "", &DeepLinkError{Code: CodeInvalidItem, Rule: "DL-CI-EXT", Item: i, Field: "extra", Detail: err.Error()}
 		}
 	}
-	payload, err := marshalNoEscape(c)
+	jws, err := r.t.signToolMessage(c, "response")
 	if err != nil {
-		return "", &Error{Code: CodeSigningFailed, Detail: "could not encode the response", Err: err}
-	}
-	jws, err := r.t.cfg.Keys.Sign(payload)
-	if err != nil {
-		return "", &Error{Code: CodeSigningFailed, Detail: "the tool's active key could not sign", Err: err}
+		return "", err
 	}
 	if err := r.t.cfg.Store.Add(ctx, "dl-used:"+r.useKey(), nil, r.t.cfg.LaunchTTL); errors.Is(err, ErrKeyExists) {
 		return "", &Error{Code: CodeDeepLinkUsed, Issuer: l.Issuer, ClientID: l.ClientID,
@@ -154,7 +135,7 @@ func (r *DeepLinkResponse) Sign(ctx context.Context) (string, error) {
 	} else if err != nil {
 		return "", &Error{Code: CodeStoreFailure, Detail: "could not record the deep-linking response", Err: err}
 	}
-	return string(jws), nil
+	return jws, nil
 }
 
 // settings returns the launch's deep-linking settings after checking that

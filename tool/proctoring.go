@@ -120,14 +120,7 @@ func (v *VerifiedUser) check(l *Launch) error {
 
 // startAssessmentClaims is the payload of an LtiStartAssessment (AP-03).
 type startAssessmentClaims struct {
-	Iss                 string          `json:"iss"`
-	Aud                 string          `json:"aud"`
-	Iat                 int64           `json:"iat"`
-	Exp                 int64           `json:"exp"`
-	Nonce               string          `json:"nonce"`
-	DeploymentID        string          `json:"https://purl.imsglobal.org/spec/lti/claim/deployment_id"`
-	MessageType         MessageType     `json:"https://purl.imsglobal.org/spec/lti/claim/message_type"`
-	Version             string          `json:"https://purl.imsglobal.org/spec/lti/claim/version"`
+	toolMessageClaims
 	ResourceLink        resourceLinkRef `json:"https://purl.imsglobal.org/spec/lti/claim/resource_link"`
 	SessionData         json.RawMessage `json:"https://purl.imsglobal.org/spec/lti-ap/claim/session_data"`
 	AttemptNumber       json.RawMessage `json:"https://purl.imsglobal.org/spec/lti-ap/claim/attempt_number"`
@@ -163,31 +156,15 @@ func (t *Tool) SignStartAssessment(l *Launch, s AssessmentStart) (string, error)
 			return "", err
 		}
 	}
-	now := t.cfg.Now()
 	c := startAssessmentClaims{
-		Iss:                 l.ClientID,
-		Aud:                 l.Issuer,
-		Iat:                 now.Add(-startAssessmentBackdate).Unix(),
-		Exp:                 now.Add(startAssessmentLifetime).Unix(),
-		Nonce:               randomToken(),
-		DeploymentID:        l.DeploymentID,
-		MessageType:         StartAssessment,
-		Version:             Version,
+		toolMessageClaims:   t.toolMessage(l, StartAssessment, startAssessmentBackdate, startAssessmentLifetime),
 		ResourceLink:        resourceLinkRef{ID: l.ResourceLink.ID},
 		SessionData:         echoClaim(l, claimAPSessionData, l.Proctoring.SessionData),
 		AttemptNumber:       echoClaim(l, claimAPAttemptNumber, l.Proctoring.AttemptNumber),
 		VerifiedUser:        s.VerifiedUser,
 		EndAssessmentReturn: s.EndAssessmentReturn,
 	}
-	payload, err := marshalNoEscape(c)
-	if err != nil {
-		return "", &Error{Code: CodeSigningFailed, Detail: "could not encode the LtiStartAssessment message", Err: err}
-	}
-	jws, err := t.cfg.Keys.Sign(payload)
-	if err != nil {
-		return "", &Error{Code: CodeSigningFailed, Detail: "the tool's active key could not sign", Err: err}
-	}
-	return string(jws), nil
+	return t.signToolMessage(c, "LtiStartAssessment message")
 }
 
 // StartAssessment signs the LtiStartAssessment message for l (see

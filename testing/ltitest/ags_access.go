@@ -41,6 +41,21 @@ func (e *engine) agsCourse(w http.ResponseWriter, r *http.Request) (string, bool
 	return id, true
 }
 
+// agsContainerRequest checks a GET of an AGS container: agsAuthorized with
+// scopes, an Accept header that allows media (400 otherwise), and the
+// course (404). It returns the course, or writes the error and reports
+// false.
+func (e *engine) agsContainerRequest(w http.ResponseWriter, r *http.Request, media string, scopes ...string) (string, bool) {
+	if !e.agsAuthorized(w, r, scopes...) {
+		return "", false
+	}
+	if !acceptOK(r, media) {
+		e.writeServiceError(w, r, http.StatusBadRequest, noHandler(r))
+		return "", false
+	}
+	return e.agsCourse(w, r)
+}
+
 // notFoundLineItem writes Moodle's 404 for an unknown line item.
 func (e *engine) notFoundLineItem(w http.ResponseWriter, r *http.Request) {
 	e.writeServiceError(w, r, http.StatusNotFound, "Not Found: Grade item "+r.PathValue("item")+" doesn't exist")

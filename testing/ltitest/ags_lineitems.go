@@ -24,21 +24,13 @@ func (e *engine) serveLineItems(w http.ResponseWriter, r *http.Request) {
 }
 
 func (e *engine) listLineItems(w http.ResponseWriter, r *http.Request) {
-	if !e.agsAuthorized(w, r, scopeLineItem, scopeLineItemReadonly) {
-		return
-	}
-	if !acceptOK(r, mediaLineItemContainer) {
-		e.writeServiceError(w, r, http.StatusBadRequest, noHandler(r))
-		return
-	}
-	contextID, ok := e.agsCourse(w, r)
+	contextID, ok := e.agsContainerRequest(w, r, mediaLineItemContainer, scopeLineItem, scopeLineItemReadonly)
 	if !ok {
 		return
 	}
 	q := r.URL.Query()
-	limit, from, ok := paging(q)
+	limit, from, ok := e.readPaging(w, r, q)
 	if !ok {
-		e.writeServiceError(w, r, http.StatusBadRequest, e.reason("Bad Request", "limit and from must be non-negative integers"))
 		return
 	}
 	var f lineItemFilter

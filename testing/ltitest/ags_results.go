@@ -19,21 +19,13 @@ func (e *engine) serveResults(w http.ResponseWriter, r *http.Request) {
 		e.writeServiceError(w, r, http.StatusMethodNotAllowed, "Invalid request method specified.")
 		return
 	}
-	if !e.agsAuthorized(w, r, scopeResultReadonly) {
-		return
-	}
-	if !acceptOK(r, mediaResultContainer) {
-		e.writeServiceError(w, r, http.StatusBadRequest, noHandler(r))
-		return
-	}
-	contextID, ok := e.agsCourse(w, r)
+	contextID, ok := e.agsContainerRequest(w, r, mediaResultContainer, scopeResultReadonly)
 	if !ok {
 		return
 	}
 	q := r.URL.Query()
-	limit, from, ok := paging(q)
+	limit, from, ok := e.readPaging(w, r, q)
 	if !ok {
-		e.writeServiceError(w, r, http.StatusBadRequest, e.reason("Bad Request", "limit and from must be non-negative integers"))
 		return
 	}
 	id := r.PathValue("item")

@@ -6,8 +6,6 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"slices"
-	"sync"
 	"time"
 )
 
@@ -45,31 +43,6 @@ func (p *Platform) ServiceCalls() []ServiceCall { return p.e.calls.all() }
 
 // maxLoggedBody bounds the bodies a ServiceCall keeps.
 const maxLoggedBody = 64 << 10
-
-// callLog records the service calls. The zero value is ready; it is safe
-// for concurrent use.
-type callLog struct {
-	mu    sync.Mutex
-	calls []ServiceCall
-}
-
-func (l *callLog) add(c ServiceCall) {
-	l.mu.Lock()
-	l.calls = append(l.calls, c)
-	l.mu.Unlock()
-}
-
-func (l *callLog) all() []ServiceCall {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return slices.Clone(l.calls)
-}
-
-func (l *callLog) len() int {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return len(l.calls)
-}
 
 // withCallLog records every request to the endpoint ep served by h, with
 // what h (or a fault in front of it) answered.

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"html"
-	"maps"
 	"math"
 	"mime"
 	"net/http"
@@ -107,7 +106,7 @@ func (p *Platform) DeepLinkItems() []ContentItem {
 type deepLinks struct {
 	mu        sync.Mutex
 	responses []DeepLinkResponse
-	nonces    map[string]bool // response nonces seen, by client_id and nonce
+	nonces    nonceSet        // response nonces seen
 	answered  map[string]bool // launches with an accepted response
 }
 
@@ -186,16 +185,6 @@ func (e *engine) serveDeepLinkReturn(w http.ResponseWriter, r *http.Request) {
 		len(res.Items), html.EscapeString(msg))
 }
 
-// violations collects the rules a response breaks.
-type violations struct {
-	launchID string
-	list     []Violation
-}
-
-func (v *violations) add(rule, param, got, want string) {
-	v.list = append(v.list, Violation{Rule: rule, Param: param, Got: got, Want: want, LaunchID: v.launchID})
-}
-
 // verifyDeepLink checks one post to the deep_link_return_url, all but
 // whether the request was answered already.
 func (e *engine) verifyDeepLink(r *http.Request) (res DeepLinkResponse) {
@@ -221,31 +210,15 @@ func (e *engine) verifyDeepLink(r *http.Request) (res DeepLinkResponse) {
 	}
 
 	// The form (DL-RESP-01): application/x-www-form-urlencoded, one field JWT.
-	if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt != "application/x-www-form-urlencoded" {
-		v.add("DL-RESP-01", "Content-Type", r.Header.Get("Content-Type"), "application/x-www-form-urlencoded")
-	}
-	if err := r.ParseForm(); err != nil {
-		v.add("DL-RESP-01", "JWT", err.Error(), "a form with the single field JWT")
-		return res
-	}
-	res.JWT = r.PostForm.Get("JWT")
-	if len(r.PostForm) != 1 || len(r.PostForm["JWT"]) != 1 || res.JWT == "" {
-		v.add("DL-RESP-01", "JWT", strings.Join(slices.Sorted(maps.Keys(r.PostForm)), ","), "a form with the single field JWT")
-	}
+	res.JWT = readToolForm(r, "DL-RESP-01", v)
 	res.Header, res.Claims = decodeJWS(res.JWT)
 	if res.JWT == "" {
 		return res
 	}
 
 	clientID := e.clientIDFor(pl)
-	payload, err := e.verifyToolJWS(r.Context(), clientID, res.JWT)
-	if err != nil {
-		v.add("SEC-TOOLMSG-01", "JWT", err.Error(), "signed RS256 by a key of the tool's JWKS, kid in the header")
-		return res
-	}
-	var claims map[string]json.RawMessage
-	if err := json.Unmarshal(payload, &claims); err != nil {
-		v.add("SEC-TOOLMSG-01", "JWT", "payload "+err.Error(), "a JSON object")
+	claims, ok := e.verifyToolMessage(r.Context(), clientID, res.JWT, v)
+	if !ok {
 		return res
 	}
 	e.checkDeepLinkClaims(claims, clientID, pl, v)
@@ -277,50 +250,11 @@ func (e *engine) clientIDFor(pl *pendingLaunch) string {
 // checkDeepLinkClaims checks the response's claims (DL-RESP-02 to
 // DL-RESP-04, SEC-TOOLMSG-02).
 func (e *engine) checkDeepLinkClaims(c map[string]json.RawMessage, clientID string, pl *pendingLaunch, v *violations) {
-	now := e.clock()
-	if iss := jsonString(c["iss"]); iss != clientID {
-		v.add("DL-RESP-02", "iss", iss, "the client_id "+clientID)
-	}
-	if aud := audience(c["aud"]); !slices.Contains(aud, e.issuer) {
-		v.add("DL-RESP-02", "aud", string(c["aud"]), "the platform issuer "+e.issuer)
-	}
-	if azp, ok := c["azp"]; ok && jsonString(azp) != e.issuer {
-		v.add("SEC-TOOLMSG-02", "azp", string(azp), "absent, or the platform issuer "+e.issuer)
-	}
-	iat, iatOK := numericDate(c["iat"])
-	exp, expOK := numericDate(c["exp"])
-	switch {
-	case !iatOK:
-		v.add("DL-RESP-02", "iat", string(c["iat"]), "a NumericDate")
-	case iat.After(now):
-		v.add("DL-RESP-02", "iat", iat.UTC().Format(time.RFC3339), "not after the platform's clock "+now.UTC().Format(time.RFC3339))
-	}
-	switch {
-	case !expOK:
-		v.add("DL-RESP-02", "exp", string(c["exp"]), "a NumericDate")
-	case !exp.After(now):
-		v.add("DL-RESP-02", "exp", exp.UTC().Format(time.RFC3339), "after the platform's clock "+now.UTC().Format(time.RFC3339))
-	case iatOK && exp.Sub(iat) > maxDeepLinkLifetime:
-		v.add("DL-RESP-02", "exp", exp.Sub(iat).String()+" after iat", "a short lifetime, at most "+maxDeepLinkLifetime.String())
-	}
-	nonce := jsonString(c["nonce"])
-	e.dl.mu.Lock()
-	seen := e.dl.nonces[clientID+" "+nonce]
-	if e.dl.nonces == nil {
-		e.dl.nonces = make(map[string]bool)
-	}
-	e.dl.nonces[clientID+" "+nonce] = true
-	e.dl.mu.Unlock()
-	if nonce == "" || seen {
-		v.add("DL-RESP-02", "nonce", nonce, "a fresh nonce, never used before")
-	}
-
-	if mt := jsonString(c[ClaimMessageType]); mt != string(tool.DeepLinkingResponse) {
-		v.add("DL-RESP-03", "message_type", mt, string(tool.DeepLinkingResponse))
-	}
-	if ver := jsonString(c[ClaimVersion]); ver != tool.Version {
-		v.add("DL-RESP-03", "version", ver, tool.Version)
-	}
+	e.checkToolMessageClaims(c, clientID, toolMessageRules{
+		rule: "DL-RESP-02", typeRule: "DL-RESP-03",
+		messageType: tool.DeepLinkingResponse, maxLifetime: maxDeepLinkLifetime, checkAZP: true,
+		nonces: &e.dl.nonces,
+	}, v)
 	dep := jsonString(c[ClaimDeploymentID])
 	if pl == nil {
 		if dep == "" {

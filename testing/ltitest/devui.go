@@ -22,6 +22,11 @@ import (
 //     activities with their custom parameters and line items;
 //   - the gradebook, with every score the tool posts as it arrives;
 //   - the roster, as the memberships service (NRPS) serves it;
+//   - a proctored assessment, "Final exam", which each learner starts
+//     with "Start proctored attempt" (LTI Proctoring Services), and the
+//     proctoring panel: the attempts, the LtiStartProctoring,
+//     LtiStartAssessment and LtiEndAssessment messages and the Assessment
+//     Control requests;
 //   - the message log: every launch step with its decoded id_token and the
 //     rules the tool broke, every deep-linking response, token request and
 //     service call, and the tool's own verdict on each launch when its
@@ -109,6 +114,7 @@ func (e *engine) enableDevLMS(toolName string) {
 	e.courses.addLink(d.course, first.Link.ID)
 	e.gradebook.linkLineItem(d.course.ID, first.Link.ID, first.Link.Title)
 	d.applyQuirks(devQuirks{})
+	d.enableDevProctoring()
 	e.dev = d
 
 	e.mux.HandleFunc("GET /dev/launch", d.serveLaunch)

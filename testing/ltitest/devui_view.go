@@ -27,12 +27,14 @@ type devPanels struct {
 	Activities []devActivityView
 	Gradebook  devGradebook
 	Roster     devRoster
+	Proctoring devProctoring
 	Log        []devLogItem
 }
 
 type devUserView struct {
 	ID, Name, Role string
 	CanEdit        bool
+	Learner        bool // takes the proctored assessment
 }
 
 type devActivityView struct {
@@ -102,7 +104,7 @@ func (d *devLMS) page() devPage {
 	quirks := d.currentQuirks()
 	p := devPage{Tool: d.toolName, Course: d.course, Problem: setupProblem(reg, ok), devPanels: d.panels()}
 	for _, u := range d.users {
-		p.Users = append(p.Users, devUserView{ID: u.ID, Name: u.Name(), Role: u.Role, CanEdit: canEdit(u)})
+		p.Users = append(p.Users, devUserView{ID: u.ID, Name: u.Name(), Role: u.Role, CanEdit: canEdit(u), Learner: u.Roles.IsLearner()})
 	}
 	for _, s := range devQuirkSwitches {
 		p.Quirks = append(p.Quirks, devQuirkView{Field: s.Field, Label: s.Label, Help: s.Help, On: *s.get(&quirks)})
@@ -146,6 +148,7 @@ func (d *devLMS) panels() devPanels {
 	co, _ := d.e.courses.get(d.course.ID)
 	p.Gradebook = d.gradebook(gb, co.members)
 	p.Roster = d.roster(co.members)
+	p.Proctoring = d.proctoring()
 	p.Log = d.log()
 	return p
 }

@@ -40,14 +40,14 @@ type engine struct {
 	toolKeys  *toolKeys
 	jtis      jtiStore
 	tokens    tokenStore
-	tokenLog  tokenLog
+	tokenLog  syncLog[TokenRequest] // token endpoint requests (token_endpoint_log.go)
 	gradebook *gradebook
 	courses   *courses
 	faults    *faults
-	calls     callLog      // AGS and NRPS requests (calllog.go)
-	dl        deepLinks    // deep-linking responses received
-	ap        proctorState // proctored attempts (proctoring.go)
-	dynreg    dynregs      // dynamic registration: tokens and requests (dynreg.go)
+	calls     syncLog[ServiceCall] // AGS and NRPS requests (calllog.go)
+	dl        deepLinks            // deep-linking responses received
+	ap        proctorState         // proctored attempts (proctoring.go)
+	dynreg    dynregs              // dynamic registration: tokens and requests (dynreg.go)
 
 	// dev is the development LMS's state (devui.go); nil unless the
 	// platform was started WithDevLMS.
@@ -208,34 +208,16 @@ func (e *engine) register(reg registration) {
 
 // setRedirectURIs replaces the redirect URIs registered for clientID.
 func (e *engine) setRedirectURIs(clientID string, uris []string) error {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	reg, ok := e.tools[clientID]
-	if !ok {
-		return fmt.Errorf("ltitest: no tool registered with client_id %q", clientID)
-	}
-	r := *reg
-	r.redirectURIs = slices.Clone(uris)
-	e.tools[clientID] = &r
-	return nil
+	return e.updateRegistration(clientID, func(r *registration) { r.redirectURIs = slices.Clone(uris) })
 }
 
 // setLoginURL sets the login initiation URL of the tool clientID.
 func (e *engine) setLoginURL(clientID, u string) error {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	reg, ok := e.tools[clientID]
-	if !ok {
-		return fmt.Errorf("ltitest: no tool registered with client_id %q", clientID)
-	}
-	r := *reg
-	r.loginURL = u
-	e.tools[clientID] = &r
-	return nil
+	return e.updateRegistration(clientID, func(r *registration) { r.loginURL = u })
 }
 
 // updateRegistration changes the registration of clientID with update,
-// copy on write like the other setters.
+// copy on write.
 func (e *engine) updateRegistration(clientID string, update func(r *registration)) error {
 	e.mu.Lock()
 	defer e.mu.Unlock()

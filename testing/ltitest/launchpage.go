@@ -123,12 +123,20 @@ func (e *engine) serveLaunchPage(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, http.StatusNotFound, "Unknown user", "The course has no user "+quoteID(id)+".")
 		return
 	}
+	e.startDemoLaunch(w, e.demoMessage(u))
+}
+
+// startDemoLaunch starts the launch of m by the tool registered for the
+// quirks' client_id (registering m for the auth endpoint, as
+// Platform.Launch does) and writes the auto-submitting login initiation
+// form, or a problem page when the platform cannot launch the tool.
+func (e *engine) startDemoLaunch(w http.ResponseWriter, m Message) {
 	reg, ok := e.registration(e.quirks.clientID)
 	if p := setupProblem(reg, ok); p != "" {
 		writeProblem(w, http.StatusInternalServerError, "The platform cannot launch the tool yet", p)
 		return
 	}
-	pl, params, err := e.beginLogin(reg.clientID, e.demoMessage(u))
+	pl, params, err := e.beginLogin(reg.clientID, m)
 	if err != nil {
 		writeProblem(w, http.StatusInternalServerError, "The platform cannot launch the tool", err.Error())
 		return

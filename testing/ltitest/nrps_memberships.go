@@ -40,9 +40,8 @@ func (e *engine) serveMemberships(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	q := r.URL.Query()
-	limit, from, ok := paging(q)
+	limit, from, ok := e.readPaging(w, r, q)
 	if !ok {
-		e.writeServiceError(w, r, http.StatusBadRequest, e.reason("Bad Request", "limit and from must be non-negative integers"))
 		return
 	}
 	rlid, hasRLID := q.Get("rlid"), q.Has("rlid")

@@ -169,7 +169,7 @@ type proctorState struct {
 	mu       sync.Mutex
 	attempts map[string]*attempt // by session_data
 	numbers  map[string]int      // the last attempt number, by attemptKey
-	nonces   map[string]bool     // the LtiStartAssessment nonces seen, by client_id and nonce
+	nonces   nonceSet            // the LtiStartAssessment nonces seen
 	starts   []AssessmentStart
 	actions  []ProctoringAction
 }

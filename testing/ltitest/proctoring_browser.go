@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"io"
 	"net/http"
-	"net/url"
 	"testing"
 
 	"github.com/ltikit/ltikit/tool"
@@ -42,25 +41,7 @@ func (p *Platform) StartProctoring(t testing.TB, loginURL string, m Message, pre
 func (b *Browser) StartProctoring(loginURL string, m Message, precheck func(c *http.Client, page *http.Response) *http.Response) (AssessmentStart, *http.Response) {
 	t := b.t
 	t.Helper()
-	if m.Type == "" {
-		m.Type = tool.StartProctoring
-	}
-	if m.Type != tool.StartProctoring {
-		t.Fatalf("ltitest: StartProctoring: message type %s, want %s", m.Type, tool.StartProctoring)
-	}
-	page := b.Launch(loginURL, m)
-	if loc := page.Header.Get("Location"); loc != "" && page.StatusCode/100 == 3 {
-		next, err := page.Request.URL.Parse(loc)
-		if err != nil {
-			t.Fatalf("ltitest: StartProctoring: the tool redirected to %q: %v", loc, err)
-		}
-		page = b.get(next.String())
-	}
-	if precheck != nil {
-		if page = precheck(b.client, page); page == nil {
-			t.Fatalf("ltitest: StartProctoring: precheck returned no response")
-		}
-	}
+	page := b.launchToolFlow("StartProctoring", loginURL, m, tool.StartProctoring, "precheck", precheck)
 	action, fields, resp := b.submitToolForm("StartProctoring", page)
 	s, ok := b.p.e.ap.findStart(fields.Get("JWT"))
 	if !ok || action.Path != apStartPath {
@@ -70,37 +51,6 @@ func (b *Browser) StartProctoring(loginURL string, m Message, precheck func(c *h
 		t.Logf("ltitest: StartProctoring: the tool's LtiStartAssessment broke %s", v)
 	}
 	return s, resp
-}
-
-// submitToolForm submits page, the tool's auto-submitting form that posts a
-// message to the platform, cross-site as a browser would, after checking
-// that the page's Content-Security-Policy lets its script do so. It returns
-// where the form went, what it posted and the answer.
-func (b *Browser) submitToolForm(what string, page *http.Response) (*url.URL, url.Values, *http.Response) {
-	t := b.t
-	t.Helper()
-	body, err := io.ReadAll(io.LimitReader(page.Body, maxBody))
-	page.Body.Close()
-	if err != nil {
-		t.Fatalf("ltitest: %s: reading the tool's page: %v", what, err)
-	}
-	page.Body = io.NopCloser(bytes.NewReader(body))
-	f, ok := autoSubmitForm(page, body)
-	if !ok {
-		t.Fatalf("ltitest: %s: the tool's page is not an auto-submitting form (%s): %s", what, page.Status, pageText(body))
-	}
-	if page.Request == nil || page.Request.URL == nil {
-		t.Fatalf("ltitest: %s: the tool's page has no request to resolve the form's action against", what)
-	}
-	action, err := page.Request.URL.Parse(f.action)
-	if err != nil {
-		t.Fatalf("ltitest: %s: form action %q: %v", what, f.action, err)
-	}
-	if err := checkFormCSP(page.Header.Values("Content-Security-Policy"), page.Request.URL, action, string(body)); err != nil {
-		t.Fatalf("ltitest: %s: a browser would not submit the tool's form: %v", what, err)
-	}
-	resp, _ := b.do(b.formRequest(f.method, action.String(), f.fields), true)
-	return action, f.fields, resp
 }
 
 // findStart returns the latest LtiStartAssessment posted with jwt.

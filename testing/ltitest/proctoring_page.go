@@ -39,17 +39,7 @@ func (e *engine) serveProctoringLaunch(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, http.StatusNotFound, "Unknown user", "Add ?user= with one of the users of the course.")
 		return
 	}
-	reg, ok := e.registration(e.quirks.clientID)
-	if p := setupProblem(reg, ok); p != "" {
-		writeProblem(w, http.StatusInternalServerError, "The platform cannot launch the tool yet", p)
-		return
-	}
-	pl, params, err := e.beginLogin(reg.clientID, e.demoExamMessage(u))
-	if err != nil {
-		writeProblem(w, http.StatusInternalServerError, "The platform cannot launch the tool", err.Error())
-		return
-	}
-	e.writeLoginForm(w, reg.loginURL, pl, params)
+	e.startDemoLaunch(w, e.demoExamMessage(u))
 }
 
 // writeLoginForm records the login initiation of pl and writes Moodle's

@@ -2,12 +2,9 @@ package ltitest
 
 import (
 	"encoding/json"
-	"maps"
-	"mime"
 	"net/http"
 	"slices"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/ltikit/ltikit/tool"
@@ -87,17 +84,7 @@ func (e *engine) verifyStartAssessment(r *http.Request) (s AssessmentStart, _ *a
 
 	// The form (AP-02): a POST of application/x-www-form-urlencoded with the
 	// single field JWT (the route admits only POST).
-	if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt != "application/x-www-form-urlencoded" {
-		v.add("AP-02", "Content-Type", r.Header.Get("Content-Type"), "application/x-www-form-urlencoded")
-	}
-	if err := r.ParseForm(); err != nil {
-		v.add("AP-02", "JWT", err.Error(), "a form with the single field JWT")
-		return s, nil
-	}
-	s.JWT = r.PostForm.Get("JWT")
-	if len(r.PostForm) != 1 || len(r.PostForm["JWT"]) != 1 || s.JWT == "" {
-		v.add("AP-02", "JWT", strings.Join(slices.Sorted(maps.Keys(r.PostForm)), ","), "a form with the single field JWT")
-	}
+	s.JWT = readToolForm(r, "AP-02", v)
 	s.Header, s.Claims = decodeJWS(s.JWT)
 	if s.JWT == "" {
 		return s, nil
@@ -113,14 +100,8 @@ func (e *engine) verifyStartAssessment(r *http.Request) (s AssessmentStart, _ *a
 	if a != nil {
 		clientID, s.LaunchID, v.launchID = a.clientID, a.launchID, a.launchID
 	}
-	payload, err := e.verifyToolJWS(r.Context(), clientID, s.JWT)
-	if err != nil {
-		v.add("SEC-TOOLMSG-01", "JWT", err.Error(), "signed RS256 by a key of the tool's JWKS, kid in the header")
-		return s, nil
-	}
-	var c map[string]json.RawMessage
-	if err := json.Unmarshal(payload, &c); err != nil {
-		v.add("SEC-TOOLMSG-01", "JWT", "payload "+err.Error(), "a JSON object")
+	c, ok := e.verifyToolMessage(r.Context(), clientID, s.JWT, v)
+	if !ok {
 		return s, nil
 	}
 	e.checkStartAssessmentClaims(c, clientID, v)
@@ -147,38 +128,11 @@ func (e *engine) verifyStartAssessment(r *http.Request) (s AssessmentStart, _ *a
 // SEC-TOOLMSG-02): addressed from the tool to the platform, fresh, used
 // once.
 func (e *engine) checkStartAssessmentClaims(c map[string]json.RawMessage, clientID string, v *violations) {
-	now := e.clock()
-	if iss := jsonString(c["iss"]); iss != clientID {
-		v.add("AP-03", "iss", iss, "the client_id "+clientID)
-	}
-	if aud := audience(c["aud"]); !slices.Contains(aud, e.issuer) {
-		v.add("AP-03", "aud", string(c["aud"]), "the platform issuer "+e.issuer)
-	}
-	iat, iatOK := numericDate(c["iat"])
-	exp, expOK := numericDate(c["exp"])
-	switch {
-	case !iatOK:
-		v.add("AP-03", "iat", string(c["iat"]), "a NumericDate")
-	case iat.After(now):
-		v.add("AP-03", "iat", iat.UTC().Format(time.RFC3339), "not after the platform's clock "+now.UTC().Format(time.RFC3339))
-	}
-	switch {
-	case !expOK:
-		v.add("AP-03", "exp", string(c["exp"]), "a NumericDate")
-	case !exp.After(now):
-		v.add("AP-03", "exp", exp.UTC().Format(time.RFC3339), "after the platform's clock "+now.UTC().Format(time.RFC3339))
-	case iatOK && exp.Sub(iat) > maxStartAssessmentLifetime:
-		v.add("AP-03", "exp", exp.Sub(iat).String()+" after iat", "a short lifetime, at most "+maxStartAssessmentLifetime.String())
-	}
-	if nonce := jsonString(c["nonce"]); nonce == "" || !e.ap.useNonce(clientID, nonce) {
-		v.add("AP-03", "nonce", nonce, "a fresh nonce, never used before")
-	}
-	if mt := jsonString(c[ClaimMessageType]); mt != string(tool.StartAssessment) {
-		v.add("AP-03", "message_type", mt, string(tool.StartAssessment))
-	}
-	if ver := jsonString(c[ClaimVersion]); ver != tool.Version {
-		v.add("AP-03", "version", ver, tool.Version)
-	}
+	e.checkToolMessageClaims(c, clientID, toolMessageRules{
+		rule: "AP-03", typeRule: "AP-03",
+		messageType: tool.StartAssessment, maxLifetime: maxStartAssessmentLifetime,
+		nonces: &e.ap.nonces,
+	}, v)
 }
 
 // checkAttempt checks that the message answers a's launch, from the
@@ -221,20 +175,4 @@ func checkVerifiedUser(raw json.RawMessage, v *violations) map[string]any {
 		}
 	}
 	return vu
-}
-
-// useNonce records the nonce of a tool message; it reports false when the
-// tool used it before.
-func (ap *proctorState) useNonce(clientID, nonce string) bool {
-	ap.mu.Lock()
-	defer ap.mu.Unlock()
-	if ap.nonces == nil {
-		ap.nonces = make(map[string]bool)
-	}
-	key := clientID + "\x00" + nonce
-	if ap.nonces[key] {
-		return false
-	}
-	ap.nonces[key] = true
-	return true
 }

@@ -142,6 +142,16 @@ func paging(q url.Values) (limit, from int, ok bool) {
 	return limit, from, true
 }
 
+// readPaging reads the limit and from of q (see paging), or writes 400 and
+// reports false when either is not a non-negative integer.
+func (e *engine) readPaging(w http.ResponseWriter, r *http.Request, q url.Values) (limit, from int, ok bool) {
+	limit, from, ok = paging(q)
+	if !ok {
+		e.writeServiceError(w, r, http.StatusBadRequest, e.reason("Bad Request", "limit and from must be non-negative integers"))
+	}
+	return limit, from, ok
+}
+
 // page returns the slice of n items that limit and from select, as start
 // and end indexes, and whether more items follow.
 func page(n, limit, from int) (start, end int, more bool) {

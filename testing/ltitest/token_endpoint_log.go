@@ -2,8 +2,6 @@ package ltitest
 
 import (
 	"net/url"
-	"slices"
-	"sync"
 	"time"
 )
 
@@ -47,21 +45,3 @@ type TokenRequest struct {
 // first, including those a fault answered: len(p.TokenRequests()) is how
 // many token requests the tool made.
 func (p *Platform) TokenRequests() []TokenRequest { return p.e.tokenLog.all() }
-
-// tokenLog records the token requests. It is safe for concurrent use.
-type tokenLog struct {
-	mu      sync.Mutex
-	entries []TokenRequest
-}
-
-func (l *tokenLog) add(r TokenRequest) {
-	l.mu.Lock()
-	l.entries = append(l.entries, r)
-	l.mu.Unlock()
-}
-
-func (l *tokenLog) all() []TokenRequest {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return slices.Clone(l.entries)
-}
