@@ -252,7 +252,7 @@ func (e *engine) clientIDFor(pl *pendingLaunch) string {
 func (e *engine) checkDeepLinkClaims(c map[string]json.RawMessage, clientID string, pl *pendingLaunch, v *violations) {
 	e.checkToolMessageClaims(c, clientID, toolMessageRules{
 		rule: "DL-RESP-02", typeRule: "DL-RESP-03",
-		messageType: tool.DeepLinkingResponse, maxLifetime: maxDeepLinkLifetime, checkAZP: true,
+		messageType: tool.DeepLinkingResponse, maxLifetime: maxDeepLinkLifetime,
 		nonces: &e.dl.nonces,
 	}, v)
 	dep := jsonString(c[ClaimDeploymentID])

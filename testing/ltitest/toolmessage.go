@@ -70,13 +70,12 @@ type toolMessageRules struct {
 	typeRule    string           // the rule a wrong message_type or version breaks
 	messageType tool.MessageType // the message_type
 	maxLifetime time.Duration    // the longest exp - iat
-	checkAZP    bool             // azp, when present, must be the platform issuer (SEC-TOOLMSG-02)
 	nonces      *nonceSet        // the nonces the tool used before
 }
 
 // checkToolMessageClaims checks the claims that address a tool message
 // from the tool clientID to the platform (SEC-TOOLMSG-02): iss, aud, azp
-// when want.checkAZP, iat and exp (a short lifetime), a nonce used once,
+// (when present), iat and exp (a short lifetime), a nonce used once,
 // message_type and version.
 func (e *engine) checkToolMessageClaims(c map[string]json.RawMessage, clientID string, want toolMessageRules, v *violations) {
 	now := e.clock()
@@ -86,7 +85,7 @@ func (e *engine) checkToolMessageClaims(c map[string]json.RawMessage, clientID s
 	if aud := audience(c["aud"]); !slices.Contains(aud, e.issuer) {
 		v.add(want.rule, "aud", string(c["aud"]), "the platform issuer "+e.issuer)
 	}
-	if azp, ok := c["azp"]; want.checkAZP && ok && jsonString(azp) != e.issuer {
+	if azp, ok := c["azp"]; ok && jsonString(azp) != e.issuer {
 		v.add("SEC-TOOLMSG-02", "azp", string(azp), "absent, or the platform issuer "+e.issuer)
 	}
 	iat, iatOK := numericDate(c["iat"])
