@@ -12,6 +12,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"github.com/ltikit/ltikit/internal/browsertest"
 	"github.com/ltikit/ltikit/jwks"
 	"github.com/ltikit/ltikit/testing/ltitest"
 	"github.com/ltikit/ltikit/tool"
@@ -84,17 +85,17 @@ func startDevApp(t *testing.T, p policy) (*ltitest.Platform, *app) {
 func TestProctoring_browser(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	ctx = newBrowser(t, ctx)
+	ctx = browsertest.New(t, ctx)
 	lms, a := startDevApp(t, policy{FlagOn: 1, TerminateAfter: 3})
 
 	// 1. Ada starts the proctored attempt: the pre-check in the iframe.
-	do(t, ctx, "open the LMS", chromedp.Navigate(lms.URL+"/"), chromedp.Click(chromedp.ID("proctored-attempt-ada")))
-	pre := target(t, ctx, "iframe", a.toolURL, "#precheck-form")
+	browsertest.Do(t, ctx, "open the LMS", chromedp.Navigate(lms.URL+"/"), chromedp.Click(chromedp.ID("proctored-attempt-ada")))
+	pre := browsertest.Target(t, ctx, "iframe", a.toolURL, "#precheck-form")
 	monitorPath, err := chromedp.Run(pre, chromedp.Evaluate[string](`document.getElementById("precheck-form").dataset.monitor || ""`))
 	if err != nil || !strings.HasPrefix(monitorPath, "/proctor/monitor/") {
 		t.Fatalf("the pre-check names no monitor window: %q, %v", monitorPath, err)
 	}
-	do(t, pre, "pass the pre-check",
+	browsertest.Do(t, pre, "pass the pre-check",
 		chromedp.SetValue(chromedp.ID("identity-name"), "Ada Park"),
 		chromedp.Click(chromedp.ID("env-quiet")),
 		chromedp.Click(chromedp.ID("env-alone")),
@@ -104,46 +105,46 @@ func TestProctoring_browser(t *testing.T) {
 
 	// 2. The platform verified the LtiStartAssessment and started the
 	// attempt: its assessment page, on the LMS's origin, is in the iframe.
-	eventually(t, "the LtiStartAssessment at the platform", func() bool { return len(lms.AssessmentStarts()) > 0 })
+	browsertest.Eventually(t, "the LtiStartAssessment at the platform", func() bool { return len(lms.AssessmentStarts()) > 0 })
 	starts := lms.AssessmentStarts()
 	if s := starts[0]; len(starts) != 1 || !s.Accepted() || s.AttemptNumber != 1 || s.VerifiedUser["name"] != "Ada Park" {
 		t.Fatalf("the platform's LtiStartAssessment records: %+v", starts)
 	}
-	waitFor(t, ctx, "the assessment page in the iframe",
+	browsertest.WaitFor(t, ctx, "the assessment page in the iframe",
 		`(function () { var d = document.getElementById("tool").contentDocument;
 		  return !!d && !!d.getElementById("assessment") && d.getElementById("attempt-status").textContent === "running"; })()`)
 
 	// 3. The monitor window the pre-check opened records a copy.
 	mon := monitorWindow(t, ctx, a.toolURL+monitorPath)
-	do(t, mon, "copy in the monitor window", chromedp.Evaluate[chromedp.Void](`document.dispatchEvent(new Event("copy"))`))
-	waitFor(t, mon, "the event recorded", `document.getElementById("event-count").textContent === "1"`)
+	browsertest.Do(t, mon, "copy in the monitor window", chromedp.Evaluate[chromedp.Void](`document.dispatchEvent(new Event("copy"))`))
+	browsertest.WaitFor(t, mon, "the event recorded", `document.getElementById("event-count").textContent === "1"`)
 
 	// 4. The tool's policy flags the first event through ACS.
-	eventually(t, "the flag at the platform's ACS", func() bool {
+	browsertest.Eventually(t, "the flag at the platform's ACS", func() bool {
 		return slices.ContainsFunc(lms.ProctoringActions(), func(x ltitest.ProctoringAction) bool { return x.Action == "flag" })
 	})
 	acts := lms.ProctoringActions()
 	if x := acts[0]; len(acts) != 1 || !x.Accepted() || x.UserID != "ada" || x.ResourceLinkID != "final-exam" || x.AttemptNumber != 1 || x.Result != "running" {
 		t.Fatalf("the platform's ACS records: %+v", acts)
 	}
-	waitFor(t, ctx, "the proctoring panel",
+	browsertest.WaitFor(t, ctx, "the proctoring panel",
 		`(function () { var s = document.getElementById("proctoring").innerText;
 		  return s.includes("LtiStartProctoring") && s.includes("accepted: attempt 1 started") && s.includes("ACS flag"); })()`)
 
 	// 5. Ada finishes the attempt: the platform sends LtiEndAssessment, as
 	// the tool asked, and the tool's end page is in the iframe.
-	do(t, ctx, "finish the attempt", chromedp.Evaluate[chromedp.Void](
+	browsertest.Do(t, ctx, "finish the attempt", chromedp.Evaluate[chromedp.Void](
 		`document.getElementById("tool").contentDocument.getElementById("finish-attempt").click()`))
-	end := target(t, ctx, "iframe", a.toolURL, "#attempt-ended")
-	waitFor(t, end, "the tool's end page", `document.getElementById("attempt-ended").dataset.status === "ended"`)
-	waitFor(t, ctx, "LtiEndAssessment in the proctoring panel",
+	end := browsertest.Target(t, ctx, "iframe", a.toolURL, "#attempt-ended")
+	browsertest.WaitFor(t, end, "the tool's end page", `document.getElementById("attempt-ended").dataset.status === "ended"`)
+	browsertest.WaitFor(t, ctx, "LtiEndAssessment in the proctoring panel",
 		`(function () { var s = document.getElementById("proctoring").innerText;
 		  return s.includes("LtiEndAssessment") && s.includes("complete"); })()`)
 
 	// 6. Ian opens the proctor dashboard: Ada's session, with its event.
-	do(t, ctx, "launch as the instructor", chromedp.Click(chromedp.ID("launch-ian")))
-	dash := target(t, ctx, "iframe", a.toolURL, "#dashboard")
-	waitFor(t, dash, "Ada's session", `document.getElementById("dashboard").innerText.includes("Ada Park")`)
+	browsertest.Do(t, ctx, "launch as the instructor", chromedp.Click(chromedp.ID("launch-ian")))
+	dash := browsertest.Target(t, ctx, "iframe", a.toolURL, "#dashboard")
+	browsertest.WaitFor(t, dash, "Ada's session", `document.getElementById("dashboard").innerText.includes("Ada Park")`)
 	row, err := chromedp.Run(dash, chromedp.Text(chromedp.CSS(`#dashboard tbody tr[id^="session-"]`)))
 	if err != nil {
 		t.Fatal(err)
@@ -153,9 +154,9 @@ func TestProctoring_browser(t *testing.T) {
 			t.Errorf("dashboard row lacks %q: %q", want, row)
 		}
 	}
-	do(t, dash, "open the session", chromedp.Click(chromedp.CSS(`#dashboard tbody tr[id^="session-"] a`)))
-	sess := target(t, ctx, "iframe", a.toolURL+"/dashboard/sessions/", "#events")
-	waitFor(t, sess, "the session's events", `document.getElementById("events").innerText.includes("text was copied")`)
+	browsertest.Do(t, dash, "open the session", chromedp.Click(chromedp.CSS(`#dashboard tbody tr[id^="session-"] a`)))
+	sess := browsertest.Target(t, ctx, "iframe", a.toolURL+"/dashboard/sessions/", "#events")
+	browsertest.WaitFor(t, sess, "the session's events", `document.getElementById("events").innerText.includes("text was copied")`)
 	controls, err := chromedp.Run(sess, chromedp.Text(chromedp.ID("controls")))
 	if err != nil || !strings.Contains(controls, "flag") {
 		t.Errorf("reported to the platform: %q, %v", controls, err)
@@ -172,13 +173,13 @@ func monitorWindow(t *testing.T, ctx context.Context, url string) context.Contex
 	}
 	for _, info := range infos {
 		if info.Type == "page" && info.URL == url {
-			return target(t, ctx, "page", url, "#monitor")
+			return browsertest.Target(t, ctx, "page", url, "#monitor")
 		}
 	}
 	t.Logf("no monitor popup among the browser's targets: opening %s in a tab", url)
 	tab, cancel := chromedp.NewContext(ctx)
 	t.Cleanup(cancel)
-	do(t, tab, "open the monitor", chromedp.Navigate(url))
-	waitFor(t, tab, "the monitor", `!!document.getElementById("monitor")`)
+	browsertest.Do(t, tab, "open the monitor", chromedp.Navigate(url))
+	browsertest.WaitFor(t, tab, "the monitor", `!!document.getElementById("monitor")`)
 	return tab
 }

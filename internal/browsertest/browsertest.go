@@ -1,4 +1,11 @@
-package main
+// Package browsertest drives a headless Chromium for the repository's
+// browser tests (cmd/ltikit's TestDev_browser, the proctoring example's
+// TestProctoring_browser): the browser lookup, the flags it runs with and the
+// polling helpers the tests share.
+//
+// A test without a Chromium skips, unless the browser is required: in CI
+// (CI=true) or when LTIKIT_CHROMIUM names it, where it fails instead.
+package browsertest
 
 import (
 	"context"
@@ -12,20 +19,18 @@ import (
 	"github.com/chromedp/chromedp"
 )
 
-// The headless Chromium the browser test drives, as in cmd/ltikit's
-// TestDev_browser: the same browser lookup, flags and polling helpers.
+// ChromiumEnv names the browser the browser tests drive; .ci/run sets it.
+const ChromiumEnv = "LTIKIT_CHROMIUM"
 
-// chromiumEnv names the browser the browser tests drive; .ci/run sets it.
-const chromiumEnv = "LTIKIT_CHROMIUM"
-
-// chromium returns the Chromium to drive. Without one the test skips,
-// unless the browser is required: in CI (CI=true) or when LTIKIT_CHROMIUM
-// names it.
-func chromium(t *testing.T) string {
+// Chromium returns the Chromium to drive: the one ChromiumEnv names, or
+// the first of chromium, chromium-browser, google-chrome and
+// google-chrome-stable on the PATH. Without one the test skips, unless the
+// browser is required: in CI (CI=true) or when ChromiumEnv names it.
+func Chromium(t testing.TB) string {
 	t.Helper()
-	if p := os.Getenv(chromiumEnv); p != "" {
+	if p := os.Getenv(ChromiumEnv); p != "" {
 		if _, err := exec.LookPath(p); err != nil {
-			t.Fatalf("%s=%s: %v", chromiumEnv, p, err)
+			t.Fatalf("%s=%s: %v", ChromiumEnv, p, err)
 		}
 		return p
 	}
@@ -35,18 +40,21 @@ func chromium(t *testing.T) string {
 		}
 	}
 	if os.Getenv("CI") == "true" {
-		t.Fatalf("no Chromium found, and CI needs the browser tests: install Debian's chromium (.ci/run does) or set %s", chromiumEnv)
+		t.Fatalf("no Chromium found, and CI needs the browser tests: install Debian's chromium (.ci/run does) or set %s", ChromiumEnv)
 	}
-	t.Skipf("no Chromium found (chromium, chromium-browser, google-chrome): skipping the browser test; install it or set %s", chromiumEnv)
+	t.Skipf("no Chromium found (chromium, chromium-browser, google-chrome): skipping the browser test; install it or set %s", ChromiumEnv)
 	return ""
 }
 
-// newBrowser starts a headless Chromium with a fresh profile, closed when
-// the test ends, and returns the context of its first tab.
-func newBrowser(t *testing.T, ctx context.Context) context.Context {
+// New starts a headless Chromium (see Chromium) with a fresh profile in a
+// temporary directory, closed when the test ends, and returns the context
+// of its first tab. The browser runs at 1440×900, without sandbox, GPU,
+// first-run pages, background networking, component updates, sync or
+// QUIC, and with its scrollbars hidden.
+func New(t testing.TB, ctx context.Context) context.Context {
 	t.Helper()
 	actx, cancel := chromedp.NewExecAllocator(ctx,
-		chromedp.ExecPath(chromium(t)),
+		chromedp.ExecPath(Chromium(t)),
 		chromedp.UserDataDir(t.TempDir()),
 		chromedp.WindowSize(1440, 900),
 		chromedp.Flag("headless", true),
@@ -65,16 +73,18 @@ func newBrowser(t *testing.T, ctx context.Context) context.Context {
 	return bctx
 }
 
-// do runs steps, failing the test with what was being done.
-func do(t *testing.T, ctx context.Context, what string, steps ...chromedp.Action[chromedp.Void]) {
+// Do runs steps, failing the test with what was being done.
+func Do(t testing.TB, ctx context.Context, what string, steps ...chromedp.Action[chromedp.Void]) {
 	t.Helper()
 	if err := chromedp.Do(ctx, steps...); err != nil {
 		t.Fatalf("%s: %v", what, err)
 	}
 }
 
-// waitFor polls the JavaScript predicate in ctx's page until it holds.
-func waitFor(t *testing.T, ctx context.Context, what, predicate string) {
+// WaitFor polls the JavaScript predicate in ctx's page, every 100ms for
+// up to 30 seconds, until it holds. On timeout it fails the test with
+// what it waited for and the page's text.
+func WaitFor(t testing.TB, ctx context.Context, what, predicate string) {
 	t.Helper()
 	_, err := chromedp.Run(ctx, chromedp.Poll[chromedp.Void](predicate,
 		chromedp.WithPollingInterval(100*time.Millisecond), chromedp.WithPollingTimeout(30*time.Second)))
@@ -84,9 +94,9 @@ func waitFor(t *testing.T, ctx context.Context, what, predicate string) {
 	}
 }
 
-// eventually polls cond, a check on the servers' records, until it holds
-// or 30 seconds pass.
-func eventually(t *testing.T, what string, cond func() bool) {
+// Eventually polls cond, a check outside the browser (on a server's
+// records, say), every 100ms until it holds or 30 seconds pass.
+func Eventually(t testing.TB, what string, cond func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(30 * time.Second)
 	for !cond() {
@@ -97,10 +107,12 @@ func eventually(t *testing.T, what string, cond func() bool) {
 	}
 }
 
-// target returns the context of the browser target of type kind ("iframe"
-// or "page") whose URL starts with prefix and whose document has selector:
-// Chromium runs a cross-site iframe, and a popup, as a target of its own.
-func target(t *testing.T, ctx context.Context, kind, prefix, selector string) context.Context {
+// Target returns the context of the browser target of type kind ("iframe"
+// or "page") whose URL starts with prefix and whose document has selector,
+// waiting up to 30 seconds for it: Chromium runs a cross-site iframe, and
+// a popup, as a target of its own. The context is closed when the test
+// ends.
+func Target(t testing.TB, ctx context.Context, kind, prefix, selector string) context.Context {
 	t.Helper()
 	deadline := time.Now().Add(30 * time.Second)
 	for {
