@@ -40,7 +40,7 @@ func parseLinks(values []string) map[string]string {
 				}
 				for rel := range strings.FieldsSeq(strings.Trim(value, " \t\"'“”‘’")) {
 					rel = strings.ToLower(strings.Trim(rel, "\"'“”‘’"))
-					if _, seen := links[rel]; !seen && target != "" {
+					if _, seen := links[rel]; !seen && rel != "" && target != "" {
 						links[rel] = target
 					}
 				}

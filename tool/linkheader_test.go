@@ -35,6 +35,7 @@ func TestParseLinks_AGS_PAGE_01(t *testing.T) {
 		{"no rel", []string{`<https://a/2>; title="next"`}, map[string]string{}},
 		{"unclosed target", []string{`<https://a/2; rel="next"`}, map[string]string{}},
 		{"empty target", []string{`<>; rel="next"`}, map[string]string{}},
+		{"stray curly quote among rels (found by fuzzing)", []string{`<0>rel=0 ” 00`}, map[string]string{"0": "0", "00": "0"}},
 		{"no target", []string{`rel="next"`, ``, `,,,;;;`}, map[string]string{}},
 		{"garbage then a link", []string{`>>><< ; rel=, <https://a/2>; rel=next`}, map[string]string{"next": "https://a/2"}},
 	}
