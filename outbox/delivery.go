@@ -19,7 +19,7 @@ import (
 // Endpoint.LineItem is empty, it is found among the context's line items
 // (Endpoint.LineItems) for ResourceLinkID by ResourceID and Tag, or created
 // with Label, as [tool.Tool.PostGrade] does; Score.ScoreMaximum must then
-// be positive, and Score.ScoringUserID empty.
+// be positive.
 //
 // Its JSON form (encoding/json) is how stores keep it.
 type Delivery struct {
@@ -76,8 +76,6 @@ func (d *Delivery) check() error {
 			Detail: "neither a line item URL nor a lineitems URL to find or create one"}
 	case !(d.Score.ScoreMaximum > 0):
 		return invalid("scoreMaximum", "a score for a line item found or created by resourceId or tag needs a positive scoreMaximum")
-	case d.Score.ScoringUserID != "":
-		return invalid("scoringUserId", "only a score for a line item given by URL can carry scoringUserId")
 	default:
 		if err := checkURL("lineitems", d.Endpoint.LineItems); err != nil {
 			return err
@@ -129,5 +127,6 @@ func send(ctx context.Context, t *tool.Tool, d Delivery) error {
 	s := d.Score
 	return t.PostGrade(ctx, l, tool.Grade{ScoreGiven: s.ScoreGiven, ScoreMaximum: s.ScoreMaximum, Comment: s.Comment,
 		ResourceID: d.ResourceID, Tag: d.Tag, Label: d.Label, ActivityProgress: s.ActivityProgress,
-		GradingProgress: s.GradingProgress, Timestamp: s.Timestamp, Submission: s.Submission})
+		GradingProgress: s.GradingProgress, Timestamp: s.Timestamp, Submission: s.Submission,
+		ScoringUserID: s.ScoringUserID})
 }

@@ -47,7 +47,7 @@ func (o *Outbox) Post(ctx context.Context, l *tool.Launch, g tool.Grade) error {
 		Score: tool.Score{UserID: l.Subject, ScoreGiven: g.ScoreGiven, ScoreMaximum: g.ScoreMaximum, Comment: g.Comment,
 			ActivityProgress: cmp.Or(g.ActivityProgress, tool.ActivityCompleted),
 			GradingProgress:  cmp.Or(g.GradingProgress, tool.GradingFullyGraded),
-			Submission:       g.Submission}}
+			Submission:       g.Submission, ScoringUserID: g.ScoringUserID}}
 	if rl := l.ResourceLink; rl != nil {
 		d.ResourceLinkID, d.Label = rl.ID, cmp.Or(d.Label, rl.Title)
 	}

@@ -89,7 +89,6 @@ func TestOutbox_Refuses(t *testing.T) {
 		{"AGS-LI-01/tag without a positive scoreMaximum", enq(func(d *outbox.Delivery) {
 			d.Tag, d.Score.ScoreGiven, d.Score.ScoreMaximum = "bonus", 0, 0
 		}), tool.ErrInvalidServiceRequest},
-		{"AGS-SC-01/tag with scoringUserId", enq(func(d *outbox.Delivery) { d.Tag, d.Score.ScoringUserID = "bonus", "teacher" }), tool.ErrInvalidServiceRequest},
 		{"AGS-CLAIM-01/Post without AGS claim", post(&noAGS, tool.Grade{ScoreGiven: 1, ScoreMaximum: 2}), tool.ErrNoGradeService},
 		{"AGS-CLAIM-01/Post without launch", post(nil, tool.Grade{ScoreGiven: 1, ScoreMaximum: 2}), tool.ErrNoGradeService},
 		{"LTI-CORE-04/Post for an anonymous launch", post(&anonymous, tool.Grade{ScoreGiven: 1, ScoreMaximum: 2}), tool.ErrInvalidServiceRequest},

@@ -218,7 +218,7 @@ func TestOutbox_PostFindsOrCreatesLineItem(t *testing.T) {
 	if err := ob.Post(ctx, e.l, tool.Grade{ScoreGiven: 8, ScoreMaximum: 10, Comment: "Well done"}); err != nil {
 		t.Fatal(err)
 	}
-	if err := ob.Post(ctx, e.l, tool.Grade{ScoreGiven: 2, ScoreMaximum: 3, Tag: "bonus"}); err != nil {
+	if err := ob.Post(ctx, e.l, tool.Grade{ScoreGiven: 2, ScoreMaximum: 3, Tag: "bonus", ScoringUserID: "teacher-7"}); err != nil {
 		t.Fatal(err)
 	}
 	flush(t, ob)
@@ -239,5 +239,8 @@ func TestOutbox_PostFindsOrCreatesLineItem(t *testing.T) {
 	}
 	if s := bonus[0].Scores[e.l.Subject]; s.GradingProgress != string(tool.GradingFullyGraded) || s.ActivityProgress != string(tool.ActivityCompleted) {
 		t.Errorf("progress %s/%s, want FullyGraded/Completed", s.GradingProgress, s.ActivityProgress)
+	}
+	if s := bonus[0].Scores[e.l.Subject]; s.ScoringUserID != "teacher-7" {
+		t.Errorf("scoringUserId %q, want teacher-7", s.ScoringUserID)
 	}
 }

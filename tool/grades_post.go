@@ -33,6 +33,9 @@ type Grade struct {
 	Timestamp time.Time
 	// Submission is sent as the score's submission times when set.
 	Submission *Submission
+	// ScoringUserID is the LTI user id of the person who graded, when not
+	// the tool itself (a teacher grading in the tool).
+	ScoringUserID string
 }
 
 // PostGrade posts the grade of l's learner for l's activity in one call.
@@ -57,7 +60,7 @@ func (t *Tool) PostGrade(ctx context.Context, l *Launch, g Grade) error {
 	}
 	s := Score{UserID: l.Subject, ScoreGiven: g.ScoreGiven, ScoreMaximum: g.ScoreMaximum, Comment: g.Comment,
 		Timestamp: g.Timestamp, ActivityProgress: g.ActivityProgress, GradingProgress: g.GradingProgress,
-		Submission: g.Submission}
+		Submission: g.Submission, ScoringUserID: g.ScoringUserID}
 	if s.ActivityProgress == "" {
 		s.ActivityProgress = ActivityCompleted
 	}
