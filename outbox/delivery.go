@@ -1,11 +1,14 @@
 package outbox
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"net/url"
+	"slices"
 
 	"github.com/ltikit/ltikit/tool"
 )
@@ -74,6 +77,8 @@ func (d *Delivery) check() error {
 	case d.Endpoint.LineItems == "":
 		return &tool.Error{Code: tool.CodeNoGradeService, Issuer: d.Issuer, ClientID: d.ClientID,
 			Detail: "neither a line item URL nor a lineitems URL to find or create one"}
+	case d.ResourceLinkID == "" && d.ResourceID == "" && d.Tag == "":
+		return invalid("resource_link_id", "a delivery without a line item URL needs a resource link, resourceId or tag to find its line item")
 	case !(d.Score.ScoreMaximum > 0):
 		return invalid("scoreMaximum", "a score for a line item found or created by resourceId or tag needs a positive scoreMaximum")
 	default:
@@ -81,7 +86,34 @@ func (d *Delivery) check() error {
 			return err
 		}
 	}
+	if err := d.checkScopes(); err != nil {
+		return err
+	}
+	if js, err := json.Marshal(d); err != nil || bytes.Contains(js, []byte(`\u0000`)) {
+		// No platform or database keeps a NUL character (PostgreSQL's
+		// jsonb refuses it): refuse it before anything is stored.
+		return invalid("score", "a delivery must not contain the character U+0000")
+	}
 	return d.Score.Validate()
+}
+
+// checkScopes refuses a delivery whose AGS claim lists scopes but not the
+// ones it needs: it would fail on its first attempt. An empty list is not
+// checked: the token request tells.
+func (d *Delivery) checkScopes() error {
+	scopes := d.Endpoint.Scope
+	if len(scopes) == 0 {
+		return nil
+	}
+	if !slices.Contains(scopes, tool.ScopeScore) {
+		return &tool.Error{Code: tool.CodeScopeNotGranted, Issuer: d.Issuer, ClientID: d.ClientID,
+			Detail: "the AGS claim does not grant the score scope"}
+	}
+	if !d.byURL() && !slices.Contains(scopes, tool.ScopeLineItem) && !slices.Contains(scopes, tool.ScopeLineItemReadOnly) {
+		return &tool.Error{Code: tool.CodeScopeNotGranted, Issuer: d.Issuer, ClientID: d.ClientID,
+			Detail: "finding the line item needs the lineitem or lineitem.readonly scope, which the AGS claim does not grant"}
+	}
+	return nil
 }
 
 // checkURL refuses a service URL that is not absolute http(s).

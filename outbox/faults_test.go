@@ -43,12 +43,8 @@ func TestOutbox_Faults(t *testing.T) {
 		{name: "AGS-TOK-01/401 again with a fresh token is permanent", setup: fault(ltitest.Fault{Endpoint: scores, Status: 401, Times: 2}),
 			wantErr: tool.ErrServiceUnauthorized, check: wantTokens(2)},
 		{name: "AGS-SC-02/409 again after re-stamping is permanent", setup: fault(ltitest.Fault{Endpoint: scores, Status: 409, Times: 2}), wantErr: tool.ErrServiceConflict},
-		{name: "AGS-SCOPE-01/score scope not in the claim is permanent", wantErr: tool.ErrScopeNotGranted,
-			delivery: func(e *env) outbox.Delivery {
-				d := e.delivery(e.l.Subject, 7)
-				d.Endpoint.Scope = []string{tool.ScopeLineItemReadOnly}
-				return d
-			}},
+		{name: "AGS-SCOPE-01/score scope withdrawn after the launch is permanent", wantErr: tool.ErrScopeNotGranted,
+			setup: func(e *env) { e.p.SetScopes(tool.ScopeLineItemReadOnly) }},
 		{name: "SEC-CC-01/unknown registration is permanent", wantErr: tool.ErrUnknownPlatform,
 			delivery: func(e *env) outbox.Delivery {
 				d := e.delivery(e.l.Subject, 7)

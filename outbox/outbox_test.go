@@ -89,6 +89,16 @@ func TestOutbox_Refuses(t *testing.T) {
 		{"AGS-LI-01/tag without a positive scoreMaximum", enq(func(d *outbox.Delivery) {
 			d.Tag, d.Score.ScoreGiven, d.Score.ScoreMaximum = "bonus", 0, 0
 		}), tool.ErrInvalidServiceRequest},
+		{"AGS-SC-01/NUL in the comment", enq(func(d *outbox.Delivery) { d.Score.Comment = "a\x00b" }), tool.ErrInvalidServiceRequest},
+		{"AGS-LI-02/find mode without link, resourceId or tag", enq(func(d *outbox.Delivery) {
+			d.Endpoint.LineItem, d.ResourceLinkID = "", ""
+		}), tool.ErrInvalidServiceRequest},
+		{"AGS-SCOPE-01/no score scope", enq(func(d *outbox.Delivery) {
+			d.Endpoint.Scope = []string{tool.ScopeLineItem}
+		}), tool.ErrScopeNotGranted},
+		{"AGS-SCOPE-01/tag without a line item scope", enq(func(d *outbox.Delivery) {
+			d.Tag, d.Endpoint.Scope = "bonus", []string{tool.ScopeScore}
+		}), tool.ErrScopeNotGranted},
 		{"AGS-CLAIM-01/Post without AGS claim", post(&noAGS, tool.Grade{ScoreGiven: 1, ScoreMaximum: 2}), tool.ErrNoGradeService},
 		{"AGS-CLAIM-01/Post without launch", post(nil, tool.Grade{ScoreGiven: 1, ScoreMaximum: 2}), tool.ErrNoGradeService},
 		{"LTI-CORE-04/Post for an anonymous launch", post(&anonymous, tool.Grade{ScoreGiven: 1, ScoreMaximum: 2}), tool.ErrInvalidServiceRequest},

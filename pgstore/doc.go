@@ -1,6 +1,6 @@
-// Package pgstore keeps an LTI tool's registrations in PostgreSQL, through
-// github.com/jackc/pgx/v5, for tools that run several processes or already
-// keep their data there.
+// Package pgstore keeps an LTI tool's registrations and its grade outbox in
+// PostgreSQL, through github.com/jackc/pgx/v5, for tools that run several
+// processes or already keep their data there.
 //
 // [NewPlatforms] creates the tables on first use and migrates them when a
 // newer ltikit needs it, under an advisory lock so that several processes
@@ -14,6 +14,17 @@
 //	if err != nil { … }
 //	t, err := tool.New(tool.Config{Platforms: regs, Keys: keys, BaseURL: "https://tool.example"})
 //
+// [NewOutbox] does the same for the scores of the grade outbox: the
+// returned [*Outbox] is an [outbox.Store] that any number of processes
+// share, each score delivered by one of them at a time (a lease), and by
+// another when that one stops or crashes before it is done.
+//
+//	scores, err := pgstore.NewOutbox(ctx, pool)
+//	if err != nil { … }
+//	grades, err := outbox.New(outbox.Config{Tool: t, Store: scores})
+//	if err != nil { … }
+//	defer grades.Close(ctx) // before pool.Close
+//
 // # Tables
 //
 // The tables live in the first schema of the connection's search_path:
@@ -23,9 +34,15 @@
 //   - ltikit_deployments: the deployment ids of each registration, in the
 //     order they were recorded (trust-on-first-use inserts here), removed
 //     with their registration;
+//   - ltikit_outbox: one row per line item and learner, keyed by the
+//     outbox's key: the latest score and how its delivery stands, as the
+//     JSON of [outbox.Record] (jsonb), with the columns the outbox selects
+//     on beside it (state, next_attempt, lease, lease_until, and stamp, the
+//     score's timestamp); the outbox purges delivered and failed rows an
+//     hour or two after their stamp;
 //   - ltikit_schema: the schema version, per ltikit component.
 //
 // Administrators may read them with SQL; change them through
 // [tool.Registrations] (or `ltikit registrations`), which validates every
-// registration it stores.
+// registration it stores, and through the outbox.
 package pgstore

@@ -9,9 +9,9 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 )
 
-// ErrSchemaTooNew is returned by NewPlatforms when the database was
-// migrated by a newer ltikit than this one: upgrade the program instead of
-// letting an old one write to a schema it does not know.
+// ErrSchemaTooNew is returned by NewPlatforms and NewOutbox when a newer
+// ltikit than this one migrated the store's tables: upgrade the program
+// instead of letting an old one write to a schema it does not know.
 var ErrSchemaTooNew = errors.New("pgstore: the database schema is newer than this ltikit")
 
 // migrationLock is the key of the advisory lock that serializes
@@ -52,6 +52,30 @@ var platformsMigrations = []string{
 		PRIMARY KEY (issuer, client_id, deployment_id),
 		FOREIGN KEY (issuer, client_id) REFERENCES ltikit_platforms (issuer, client_id) ON DELETE CASCADE
 	);`,
+}
+
+// outboxComponent names the score outbox's table in ltikit_schema.
+const outboxComponent = "outbox"
+
+// outboxMigrations are the schema versions of the score outbox's table,
+// as platformsMigrations are for the registrations.
+var outboxMigrations = []string{
+	// 1: one row per line item and learner: the record's JSON, and the
+	// fields Claim (state, next_attempt, lease, lease_until) and Purge
+	// (state, stamp: the score's timestamp) select on.
+	`CREATE TABLE ltikit_outbox (
+		key          text        PRIMARY KEY,
+		state        text        NOT NULL,
+		next_attempt timestamptz NOT NULL,
+		lease        text        NOT NULL DEFAULT '',
+		lease_until  timestamptz,
+		stamp        timestamptz NOT NULL,
+		record       jsonb       NOT NULL,
+		created_at   timestamptz NOT NULL DEFAULT now(),
+		updated_at   timestamptz NOT NULL DEFAULT now()
+	);
+	CREATE INDEX ltikit_outbox_due ON ltikit_outbox (next_attempt, key) WHERE state = 'pending';
+	CREATE INDEX ltikit_outbox_done ON ltikit_outbox (stamp) WHERE state <> 'pending';`,
 }
 
 // migrate brings the tables of component to the last version of

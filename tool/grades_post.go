@@ -76,23 +76,47 @@ func (t *Tool) PostGrade(ctx context.Context, l *Launch, g Grade) error {
 	if err := s.Validate(); err != nil {
 		return err
 	}
-	if g.ResourceID == "" && g.Tag == "" && l.AGS.LineItem != "" {
-		return grades.PostScore(ctx, l.AGS.LineItem, s)
-	}
-	key := lineItemKey(l, g)
 	for attempt := 0; ; attempt++ {
-		u, err := t.svc.lineItems.resolve(ctx, key, func(ctx context.Context) (string, error) {
-			return findOrCreateLineItem(ctx, grades, l, g)
-		})
+		u, err := t.lineItemFor(ctx, grades, l, g)
 		if err != nil {
 			return err
 		}
 		err = grades.PostScore(ctx, u, s)
-		if attempt > 0 || !errors.Is(err, ErrServiceNotFound) {
+		if attempt > 0 || !errors.Is(err, ErrServiceNotFound) || usesClaimLineItem(l, g) {
 			return err
 		}
-		t.svc.lineItems.forget(key, u) // deleted on the platform since
+		t.svc.lineItems.forget(lineItemKey(l, g), u) // deleted on the platform since
 	}
+}
+
+// LineItemFor returns the URL of the line item [Tool.PostGrade] posts g to
+// for l: the launch's own, or the one found or created by g.ResourceID and
+// g.Tag (remembered, as PostGrade remembers it). It fails like PostGrade.
+func (t *Tool) LineItemFor(ctx context.Context, l *Launch, g Grade) (string, error) {
+	grades, err := t.Grades(l)
+	if err != nil {
+		return "", err
+	}
+	return t.lineItemFor(ctx, grades, l, g)
+}
+
+// lineItemFor is LineItemFor with the launch's grade client.
+func (t *Tool) lineItemFor(ctx context.Context, grades *Grades, l *Launch, g Grade) (string, error) {
+	if usesClaimLineItem(l, g) {
+		return l.AGS.LineItem, nil
+	}
+	if g.ResourceID == "" && g.Tag == "" && (l.ResourceLink == nil || l.ResourceLink.ID == "") {
+		return "", invalidRequest("lineItem", "the launch has neither a line item nor a resource link; set Grade.ResourceID or Grade.Tag")
+	}
+	return t.svc.lineItems.resolve(ctx, lineItemKey(l, g), func(ctx context.Context) (string, error) {
+		return findOrCreateLineItem(ctx, grades, l, g)
+	})
+}
+
+// usesClaimLineItem reports whether g goes to the launch's own line item
+// (the AGS claim's lineitem).
+func usesClaimLineItem(l *Launch, g Grade) bool {
+	return g.ResourceID == "" && g.Tag == "" && l.AGS.LineItem != ""
 }
 
 // findOrCreateLineItem returns the URL of the line item g selects for l.
@@ -107,7 +131,8 @@ func findOrCreateLineItem(ctx context.Context, grades *Grades, l *Launch, g Grad
 	}
 	var found []LineItem
 	for _, li := range items { // in case the platform ignored a filter
-		if (g.ResourceID == "" || li.ResourceID == g.ResourceID) && (g.Tag == "" || li.Tag == g.Tag) && li.ID != "" {
+		if (linkID == "" || li.ResourceLinkID == linkID) && (g.ResourceID == "" || li.ResourceID == g.ResourceID) &&
+			(g.Tag == "" || li.Tag == g.Tag) && li.ID != "" {
 			found = append(found, li)
 		}
 	}
