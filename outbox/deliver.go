@@ -186,15 +186,7 @@ func (o *Outbox) attempt(r Record) (Record, error) {
 	defer cancel()
 	err := send(ctx, o.cfg.Tool, r.Delivery)
 	if errors.Is(err, tool.ErrServiceConflict) {
-		// The platform holds a score at least as new: another writer, or
-		// this score itself, delivered before a crash. Once, send it again
-		// with a later stamp: the outbox's latest score must win.
-		if again, rerr := o.restamp(r); rerr == nil {
-			r = again
-			if err = send(ctx, o.cfg.Tool, r.Delivery); errors.Is(err, tool.ErrServiceConflict) {
-				err = classified{err, false}
-			}
-		}
+		r, err = o.resolveConflict(ctx, r, err)
 	}
 	if err != nil && errors.Is(context.Cause(ctx), errAttemptTimeout) {
 		err = classified{fmt.Errorf("outbox: no answer within %v: %w", o.cfg.AttemptTimeout, err), true}
@@ -208,25 +200,6 @@ var (
 	errLeaseLost  = errors.New("outbox: lease lost")
 	errSuperseded = errors.New("outbox: superseded by a newer score")
 )
-
-// restamp gives r, still leased by this attempt and not superseded, a
-// later stamp, durably, and returns it.
-func (o *Outbox) restamp(r Record) (Record, error) {
-	now := o.cfg.Now()
-	var out Record
-	err := o.update(r.Key, func(cur *Record) (*Record, error) {
-		switch {
-		case cur == nil || cur.Lease != r.Lease:
-			return nil, errLeaseLost
-		case cur.Version != r.Version:
-			return nil, errSuperseded
-		}
-		cur.Delivery.Score.Timestamp = nextStamp(cur.Delivery.Score.Timestamp, now)
-		out = *cur
-		return cur, nil
-	})
-	return out, err
-}
 
 // update is Store.Update with a context that Close does not cancel, so
 // that an outcome is recorded even while Close cancels the attempts.

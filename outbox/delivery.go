@@ -156,9 +156,14 @@ func send(ctx context.Context, t *tool.Tool, d Delivery) error {
 		}
 		return g.PostScore(ctx, d.Endpoint.LineItem, d.Score)
 	}
+	return t.PostGrade(ctx, l, d.grade())
+}
+
+// grade is d's score as the tool.Grade that PostGrade takes.
+func (d *Delivery) grade() tool.Grade {
 	s := d.Score
-	return t.PostGrade(ctx, l, tool.Grade{ScoreGiven: s.ScoreGiven, ScoreMaximum: s.ScoreMaximum, Comment: s.Comment,
+	return tool.Grade{ScoreGiven: s.ScoreGiven, ScoreMaximum: s.ScoreMaximum, Comment: s.Comment,
 		ResourceID: d.ResourceID, Tag: d.Tag, Label: d.Label, ActivityProgress: s.ActivityProgress,
 		GradingProgress: s.GradingProgress, Timestamp: s.Timestamp, Submission: s.Submission,
-		ScoringUserID: s.ScoringUserID})
+		ScoringUserID: s.ScoringUserID}
 }

@@ -149,6 +149,72 @@ func TestOutbox_ConflictWithOtherWriterRestamped(t *testing.T) {
 	}
 }
 
+// A 409 because the platform holds a score the tool accepted later is not
+// overridden by re-stamping (AGS-SC-02, AGS-SC-05: the last score accepted
+// wins): an older score retried after a newer one reached the same line
+// item another way is superseded. Without the result.readonly scope the
+// outbox cannot tell, and re-stamps.
+func TestOutbox_ConflictWithLaterScoreSuperseded(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name   string
+		opts   []ltitest.Option
+		newer  func(t *testing.T, e *env, ob *outbox.Outbox) // delivers 9 after the 3 was accepted
+		want   float64
+		scopes []string
+	}{
+		{name: "same line item by URL after by resource link", want: 9, newer: func(t *testing.T, e *env, ob *outbox.Outbox) {
+			enqueue(t, ob, e.delivery(e.l.Subject, 9))
+			flush(t, ob)
+		}},
+		{name: "Moodle: same line item by URL after by resource link", opts: []ltitest.Option{ltitest.Moodle()}, want: 9,
+			newer: func(t *testing.T, e *env, ob *outbox.Outbox) {
+				enqueue(t, ob, e.delivery(e.l.Subject, 9))
+				flush(t, ob)
+			}},
+		{name: "a direct PostGrade after", want: 9, newer: func(t *testing.T, e *env, _ *outbox.Outbox) {
+			if err := e.tool.PostGrade(context.Background(), e.l, tool.Grade{ScoreGiven: 9, ScoreMaximum: 10, Timestamp: e.clock.Now()}); err != nil {
+				t.Fatal(err)
+			}
+		}},
+		{name: "no result.readonly scope: re-stamped, as without the check", want: 3,
+			scopes: []string{tool.ScopeLineItem, tool.ScopeScore}, newer: func(t *testing.T, e *env, _ *outbox.Outbox) {
+				if err := e.tool.PostGrade(context.Background(), e.l, tool.Grade{ScoreGiven: 9, ScoreMaximum: 10, Timestamp: e.clock.Now()}); err != nil {
+					t.Fatal(err)
+				}
+			}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			e := newEnv(t, tc.opts...)
+			var fails failures
+			ob := e.open(t, outbox.Config{Backoff: func(int) time.Duration { return time.Minute }}, &fails)
+			// The older score names the line item by resource link, as Post
+			// does for a launch whose claim had no lineitem yet; the first
+			// attempt fails.
+			older := e.delivery(e.l.Subject, 3)
+			older.Endpoint.LineItem, older.ResourceLinkID = "", e.l.ResourceLink.ID
+			if tc.scopes != nil {
+				older.Endpoint.Scope = tc.scopes
+			}
+			e.p.InjectFault(ltitest.Fault{Endpoint: ltitest.EndpointScores, Status: 503, Times: 1})
+			enqueue(t, ob, older)
+			flush(t, ob)
+			e.clock.Advance(2 * time.Second)
+			tc.newer(t, e, ob)
+			if got, _ := e.grade(t, e.l.Subject); got != 9 {
+				t.Fatalf("after the newer score: %v, want 9", got)
+			}
+			e.clock.Advance(2 * time.Minute) // the older one is retried: 409
+			flush(t, ob)
+			if got, _ := e.grade(t, e.l.Subject); got != tc.want || len(fails.get()) != 0 {
+				t.Errorf("final grade %v, failures %v; want %v, none", got, fails.get(), tc.want)
+			}
+		})
+	}
+}
+
 // Scores for one learner and line item coalesce: those not sent yet are
 // superseded by the newest, which goes out once; one in flight is
 // followed by the newest (AGS-SC-05: the last score accepted wins).
