@@ -91,6 +91,7 @@ type page struct {
 	url    string
 	body   []byte
 	header http.Header
+	next   string // the next page's URL, sticky parameters added; "" on the last
 }
 
 // link returns the resolved target of the page's Link with relation rel,
@@ -101,6 +102,32 @@ func (p page) link(rel string) (string, error) {
 		return "", nil
 	}
 	return resolveLink(p.url, target)
+}
+
+// withMissingParams returns u with those of params its query lacks added.
+func withMissingParams(u string, params url.Values) (string, error) {
+	if len(params) == 0 {
+		return u, nil
+	}
+	parsed, err := url.Parse(u)
+	if err != nil {
+		return "", err
+	}
+	q := parsed.Query()
+	missing := url.Values{}
+	for k, v := range params {
+		if !q.Has(k) {
+			missing[k] = v
+		}
+	}
+	if len(missing) == 0 {
+		return u, nil
+	}
+	if parsed.RawQuery != "" {
+		parsed.RawQuery += "&"
+	}
+	parsed.RawQuery += missing.Encode()
+	return parsed.String(), nil
 }
 
 // pages sends c, then GETs each page its Link rel="next" names, as given
@@ -125,6 +152,10 @@ func (s *service) pages(ctx context.Context, c call) iter.Seq2[page, error] {
 			p := page{url: c.url, body: body, header: header}
 			seen[c.url] = true
 			next, err := p.link("next")
+			if err == nil && next != "" {
+				next, err = withMissingParams(next, c.sticky)
+			}
+			p.next = next
 			if err != nil {
 				err = badResponse(c.method, c.url, "Link header", err)
 			} else if next != "" && seen[next] {

@@ -52,9 +52,9 @@ func (t *Tool) RosterFor(p *Platform, membershipsURL, deploymentID string) *Rost
 // read. Zero fields send no filter.
 type MembersQuery struct {
 	// Role asks for the members with this role, a full URI or a short
-	// context role name such as "Learner" (NRPS-07). The tool also filters
-	// each page itself, because Moodle drops the filter from its next-page
-	// links.
+	// context role name such as "Learner" (NRPS-07). Moodle drops the
+	// filter from its next-page links: the tool puts it back, and also
+	// filters each page itself.
 	Role Role
 	// ResourceLinkID (rlid) asks for the members who can access this
 	// resource link, each with the message claims the platform would
@@ -62,8 +62,8 @@ type MembersQuery struct {
 	ResourceLinkID string
 	// Limit asks for at most this many members per page; the platform may
 	// return more or fewer (NRPS-05). Every page is read either way. 0
-	// leaves the page size to the platform; Moodle then returns everyone
-	// in one page.
+	// asks for pages of 1000, so that a roster of any size is read in
+	// bounded memory (without a limit Moodle returns everyone in one page).
 	Limit int
 	// DifferencesURL reads the changes since an earlier read instead: a
 	// [MembersPage.Differences] link, used exactly as given (NRPS-06). The
@@ -167,7 +167,7 @@ func (r *Roster) Members(ctx context.Context, q MembersQuery) iter.Seq2[Member, 
 // [Roster.Members] to see the context and the differences link.
 func (r *Roster) Pages(ctx context.Context, q MembersQuery) iter.Seq2[*MembersPage, error] {
 	return func(yield func(*MembersPage, error) bool) {
-		u, err := r.firstURL(q)
+		c, err := r.firstCall(q)
 		if err != nil {
 			yield(nil, err)
 			return
@@ -176,8 +176,7 @@ func (r *Roster) Pages(ctx context.Context, q MembersQuery) iter.Seq2[*MembersPa
 		if q.Role != "" {
 			role = ParseRole(string(q.Role))
 		}
-		for p, err := range r.svc.pages(ctx, call{method: http.MethodGet, url: u, accept: mediaMembershipContainer,
-			need: []string{ScopeMembershipReadOnly}}) {
+		for p, err := range r.svc.pages(ctx, c) {
 			if err != nil {
 				yield(nil, err)
 				return
@@ -188,7 +187,7 @@ func (r *Roster) Pages(ctx context.Context, q MembersQuery) iter.Seq2[*MembersPa
 				return
 			}
 			mp.URL = p.url
-			mp.Next, _ = p.link("next") // a bad next link is reported after this page
+			mp.Next = p.next // a bad next link is reported after this page
 			if mp.Differences, err = p.link("differences"); err != nil {
 				yield(nil, badResponse(http.MethodGet, p.url, "Link header", err))
 				return
@@ -209,29 +208,41 @@ func (r *Roster) Pages(ctx context.Context, q MembersQuery) iter.Seq2[*MembersPa
 	}
 }
 
-// firstURL is the URL of q's first page.
-func (r *Roster) firstURL(q MembersQuery) (string, error) {
+// defaultMembersLimit is the page size MembersQuery.Limit 0 asks for.
+const defaultMembersLimit = 1000
+
+// firstCall is the request for q's first page.
+func (r *Roster) firstCall(q MembersQuery) (call, error) {
+	c := call{method: http.MethodGet, accept: mediaMembershipContainer, need: []string{ScopeMembershipReadOnly}}
 	if q.Limit < 0 {
-		return "", invalidRequest("limit", "must not be negative")
+		return c, invalidRequest("limit", "must not be negative")
 	}
 	if q.DifferencesURL != "" {
 		base, err := serviceURL(r.url)
 		if err != nil {
-			return "", invalidRequest("url", "memberships URL: %v", err)
+			return c, invalidRequest("url", "memberships URL: %v", err)
 		}
 		d, err := serviceURL(q.DifferencesURL)
 		if err != nil || !sameOrigin(d, base) {
-			return "", invalidRequest("DifferencesURL", "not a link on the memberships service's origin")
+			return c, invalidRequest("DifferencesURL", "not a link on the memberships service's origin")
 		}
-		return q.DifferencesURL, nil
+		c.url = q.DifferencesURL
+		return c, nil
 	}
 	params := url.Values{}
 	setParam(params, "role", string(q.Role))
 	setParam(params, "rlid", q.ResourceLinkID)
 	if q.Limit > 0 {
 		params.Set("limit", strconv.Itoa(q.Limit))
+	} else if u, err := url.Parse(r.url); err == nil && !u.Query().Has("limit") {
+		params.Set("limit", strconv.Itoa(defaultMembersLimit))
 	}
-	return withParams(r.url, params)
+	if q.Role != "" {
+		c.sticky = url.Values{"role": {string(q.Role)}}
+	}
+	var err error
+	c.url, err = withParams(r.url, params)
+	return c, err
 }
 
 // wireMembers is a membership container as a platform sends it (NRPS-04).

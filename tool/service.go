@@ -208,6 +208,9 @@ type call struct {
 	contentType string   // exact media type, or ""
 	body        []byte   // nil: no body
 	need        []string // the call needs one of these scopes
+	// sticky are query parameters every page must carry: pages adds
+	// those a next link dropped (Moodle's NRPS next links drop role).
+	sticky url.Values
 }
 
 // registration returns the platform the service belongs to.

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -170,5 +171,56 @@ func TestLtitest_FaultsAreTyped(t *testing.T) {
 				t.Fatalf("err %v (%+v), want temporary=%v retry=%v", err, se, tt.temporary, tt.retry)
 			}
 		})
+	}
+}
+
+// NRPS-05, NRPS-07: a role filter read in pages returns each member once,
+// also from Moodle, whose next links drop the role while their offsets
+// count the filtered list; the default page size applies without Limit.
+func TestLtitest_NRPS_07_RoleFilterAcrossPages(t *testing.T) {
+	roster := []ltitest.Member{
+		{UserID: "t1", Roles: tool.Roles{tool.RoleInstructor}},
+		{UserID: "t2", Roles: tool.Roles{tool.RoleInstructor}},
+		{UserID: "l1", Roles: tool.Roles{tool.RoleLearner}},
+		{UserID: "l2", Roles: tool.Roles{tool.RoleLearner}},
+		{UserID: "l3", Roles: tool.Roles{tool.RoleLearner}},
+	}
+	tests := []struct {
+		name  string
+		query tool.MembersQuery
+		want  string
+	}{
+		{"learners, 2 per page", tool.MembersQuery{Role: tool.RoleLearner, Limit: 2}, "l1 l2 l3"},
+		{"learners by short name, 1 per page", tool.MembersQuery{Role: "Learner", Limit: 1}, "l1 l2 l3"},
+		{"instructors, 1 per page", tool.MembersQuery{Role: tool.RoleInstructor, Limit: 1}, "t1 t2"},
+		{"mentors: nobody", tool.MembersQuery{Role: tool.RoleMentor, Limit: 2}, ""},
+		{"everyone, default page size", tool.MembersQuery{}, "t1 t2 l1 l2 l3"},
+	}
+	for _, moodle := range []bool{false, true} {
+		var opts []ltitest.Option
+		if moodle {
+			opts = append(opts, ltitest.Moodle())
+		}
+		p := ltitest.NewPlatform(t, opts...)
+		tl, l := launchWithServices(t, p, ltitest.Message{})
+		p.SetRoster(roster...)
+		r, err := tl.Roster(l)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, tt := range tests {
+			t.Run(fmt.Sprintf("moodle=%v/%s", moodle, tt.name), func(t *testing.T) {
+				var got []string
+				for m, err := range r.Members(context.Background(), tt.query) {
+					if err != nil {
+						t.Fatal(err)
+					}
+					got = append(got, m.UserID)
+				}
+				if s := strings.Join(got, " "); s != tt.want {
+					t.Errorf("members %q, want %q", s, tt.want)
+				}
+			})
+		}
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -89,7 +90,14 @@ func (m *fakeMoodle) rewrite(s string) string {
 
 func (m *fakeMoodle) matches(x *exchange, r *http.Request) bool {
 	u, err := url.Parse(m.rewrite(x.Request.URL))
-	return err == nil && x.Request.Method == r.Method && u.Path == r.URL.Path && sameValues(u.Query(), r.URL.Query())
+	if err != nil || x.Request.Method != r.Method || u.Path != r.URL.Path {
+		return false
+	}
+	got, want := r.URL.Query(), u.Query()
+	if strings.HasSuffix(u.Path, "/memberships") && !want.Has("limit") && got.Get("limit") == strconv.Itoa(defaultMembersLimit) {
+		got.Del("limit") // the roster's default page size, which the recordings predate
+	}
+	return sameValues(want, got)
 }
 
 func sameValues(a, b url.Values) bool {

@@ -128,11 +128,12 @@ func (t *Tool) fetchToken(ctx context.Context, p *Platform, deploymentID string,
 	// x/oauth2 takes its HTTP client from the context; this one adds the
 	// User-Agent, refuses cross-origin redirects and labels JSON answers.
 	client := *t.serviceHTTPClient()
-	client.Transport = jsonLabelTransport{base: client.Transport}
+	transport := &tokenTransport{base: client.Transport}
+	client.Transport = transport
 	ctx = context.WithValue(ctx, oauth2.HTTPClient, &client)
 	tok, err := cc.Token(ctx)
 	if err != nil {
-		return nil, t.tokenError(p, err)
+		return nil, t.tokenError(p, err, transport.last)
 	}
 	fail := func(format string, args ...any) error {
 		return &Error{Code: CodeTokenRequestFailed, Detail: fmt.Sprintf(format, args...),
@@ -160,9 +161,10 @@ func (t *Tool) fetchToken(ctx context.Context, p *Platform, deploymentID string,
 }
 
 // tokenError turns what x/oauth2 returned into a CodeTokenRequestFailed
-// error whose cause, for a refused request or a network failure, is a
-// *ServiceError.
-func (t *Tool) tokenError(p *Platform, err error) error {
+// error whose cause is a *ServiceError: the refused request's or the
+// unusable answer's status, header and body (last), or the network
+// failure.
+func (t *Tool) tokenError(p *Platform, err error, last *http.Response) error {
 	e := &Error{Code: CodeTokenRequestFailed, Issuer: p.Issuer, ClientID: p.ClientID, Err: err}
 	var re *oauth2.RetrieveError
 	var ue *url.Error
@@ -175,36 +177,47 @@ func (t *Tool) tokenError(p *Platform, err error) error {
 		e.Err = &ServiceError{Method: http.MethodPost, URL: p.TokenURL, Err: err}
 	default:
 		e.Detail = "the token endpoint's answer cannot be used"
+		if last != nil {
+			body, _ := io.ReadAll(last.Body) // a bytes.Reader: no error
+			e.Err = &ServiceError{Method: http.MethodPost, URL: p.TokenURL, StatusCode: last.StatusCode,
+				Header: last.Header, Body: body[:min(len(body), maxErrorBody)], Err: err}
+		}
 	}
 	return e
 }
 
-// jsonLabelTransport gives a token answer whose body is a JSON object the
-// Content-Type application/json. x/oauth2 reads text/plain and form
+// tokenTransport reads the token endpoint's answer (1 MiB at most) and
+// keeps a copy, so that an answer x/oauth2 cannot use is reported with its
+// status and body. It also gives an answer whose body is a JSON object the
+// Content-Type application/json: x/oauth2 reads text/plain and form
 // answers as form-encoded, which loses a JSON token served as text/plain;
-// Moodle's text/html works either way.
-type jsonLabelTransport struct{ base http.RoundTripper }
+// Moodle's text/html works either way. One is used per token request.
+type tokenTransport struct {
+	base http.RoundTripper
+	last *http.Response // a copy of the last answer, its body readable
+}
 
 // RoundTrip implements http.RoundTripper.
-func (j jsonLabelTransport) RoundTrip(req *http.Request) (*http.Response, error) {
-	res, err := j.base.RoundTrip(req)
+func (tt *tokenTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	res, err := tt.base.RoundTrip(req)
 	if err != nil {
 		return nil, err
-	}
-	ct, _, _ := mime.ParseMediaType(res.Header.Get("Content-Type"))
-	if ct != "text/plain" && ct != "application/x-www-form-urlencoded" {
-		return res, nil
 	}
 	body, err := readLimited(res.Body, 1<<20)
 	res.Body.Close()
 	if err != nil && !errors.Is(err, errBodyTooLarge) {
 		return nil, err
 	}
-	if trimmed := bytes.TrimSpace(body); len(trimmed) > 0 && trimmed[0] == '{' && json.Valid(trimmed) {
+	ct, _, _ := mime.ParseMediaType(res.Header.Get("Content-Type"))
+	if trimmed := bytes.TrimSpace(body); (ct == "text/plain" || ct == "application/x-www-form-urlencoded") &&
+		len(trimmed) > 0 && trimmed[0] == '{' && json.Valid(trimmed) {
 		res.Header = res.Header.Clone()
 		res.Header.Set("Content-Type", "application/json")
 	}
 	res.Body = io.NopCloser(bytes.NewReader(body))
+	last := *res
+	last.Body = io.NopCloser(bytes.NewReader(body))
+	tt.last = &last
 	return res, nil
 }
 

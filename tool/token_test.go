@@ -544,3 +544,37 @@ func TestToken_SEC_CC_04_AnswerWhateverItsContentType(t *testing.T) {
 		})
 	}
 }
+
+// SEC-CC-04: an answer x/oauth2 cannot use (Moodle with debugging on puts
+// PHP notices before the JSON) is a typed error that keeps its status and
+// body for the administrator.
+func TestToken_SEC_CC_04_UnusableAnswerKeepsEvidence(t *testing.T) {
+	tests := []struct {
+		name, contentType, body string
+	}{
+		{"PHP notice before the JSON", "text/html; charset=utf-8",
+			"<br />\n<b>Notice</b>: Undefined index in token.php<br />\n{\"access_token\":\"x\",\"token_type\":\"Bearer\",\"expires_in\":3600}"},
+		{"JSON without access_token", "application/json", `{"token_type":"Bearer","expires_in":3600}`},
+		{"empty body", "application/json", ``},
+		{"JSON array", "application/json", `[{"access_token":"x"}]`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := newSvcEnv(t)
+			srv := e.serve(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				w.Header().Set("Content-Type", tt.contentType)
+				w.Write([]byte(tt.body))
+			}))
+			p := e.platform
+			p.TokenURL = srv.URL + "/token"
+			_, err := e.tool.Client(context.Background(), &p, svcDeploy, ScopeScore)
+			var se *ServiceError
+			if CodeOf(err) != CodeTokenRequestFailed || !errors.As(err, &se) {
+				t.Fatalf("err %v, want %s with a *ServiceError", err, CodeTokenRequestFailed)
+			}
+			if se.StatusCode != http.StatusOK || string(se.Body) != tt.body || se.URL != p.TokenURL {
+				t.Errorf("ServiceError %d %q %s, want 200, the body, the token URL", se.StatusCode, se.Body, se.URL)
+			}
+		})
+	}
+}
