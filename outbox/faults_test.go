@@ -18,7 +18,14 @@ import (
 func TestOutbox_Faults(t *testing.T) {
 	t.Parallel()
 	fault := func(f ltitest.Fault) func(*env) { return func(e *env) { e.p.InjectFault(f) } }
-	scores := ltitest.EndpointScores
+	scores, lineItems := ltitest.EndpointScores, ltitest.EndpointLineItems
+	// byLink names the launch's line item by resource link, as Post does
+	// when the launch carries no line item URL.
+	byLink := func(e *env) outbox.Delivery {
+		d := e.delivery(e.l.Subject, 7)
+		d.Endpoint.LineItem, d.ResourceLinkID = "", e.l.ResourceLink.ID
+		return d
+	}
 	tests := []struct {
 		name     string
 		setup    func(e *env)                      // faults to inject
@@ -37,6 +44,16 @@ func TestOutbox_Faults(t *testing.T) {
 		{name: "AGS-TOK-01/expired token: 401, fresh token, accepted", setup: fault(ltitest.Fault{Endpoint: scores, Status: 401, Times: 1}), check: wantTokens(2)},
 		{name: "AGS-SC-02/409: re-stamped once, accepted", setup: fault(ltitest.Fault{Endpoint: scores, Status: 409, Times: 1}), check: wantRounds(1)},
 
+		{name: "AGS-LI-02/by resource link: accepted at once", delivery: byLink, check: wantRounds(1)},
+		{name: "AGS-LI-02/by resource link: line items 500 twice", delivery: byLink,
+			setup: fault(ltitest.Fault{Endpoint: lineItems, Status: 500, Times: 2}), check: wantRounds(3)},
+		{name: "AGS-PAGE-01/by resource link: malformed Link headers", delivery: byLink,
+			setup: fault(ltitest.Fault{Endpoint: lineItems, MalformedLinks: true}), check: wantRounds(1)},
+		{name: "AGS-SC-03/by resource link: scores 503 once", delivery: byLink,
+			setup: fault(ltitest.Fault{Endpoint: scores, Status: 503, Times: 1}), check: wantRounds(2)},
+
+		{name: "AGS-LI-02/by resource link: line items 403 is permanent", delivery: byLink,
+			setup: fault(ltitest.Fault{Endpoint: lineItems, Status: 403}), wantErr: tool.ErrServiceForbidden},
 		{name: "AGS-SC-01/400 is permanent", setup: fault(ltitest.Fault{Endpoint: scores, Status: 400, Times: 1}), wantErr: tool.ErrServiceBadRequest},
 		{name: "AGS-SC-03/403 (activity closed) is permanent", setup: fault(ltitest.Fault{Endpoint: scores, Status: 403}), wantErr: tool.ErrServiceForbidden},
 		{name: "AGS-LI-02/404 is permanent", setup: fault(ltitest.Fault{Endpoint: scores, Status: 404}), wantErr: tool.ErrServiceNotFound},

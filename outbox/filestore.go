@@ -40,6 +40,7 @@ type FileStore struct {
 
 	f        *os.File // the log, opened for appending
 	lines    int      // lines in the log
+	deferred int      // after a failed compaction, lines to add before the next try
 	buf      []byte   // lines not written yet
 	appended uint64   // lines appended since open
 	synced   uint64   // lines durable since open
@@ -117,7 +118,9 @@ func (s *FileStore) load() error {
 
 // rewrite writes the live records to a new log that replaces the old one
 // atomically, and opens it for appending. s.mu is held, or s is not shared
-// yet; no write is in progress.
+// yet; no write is in progress. When it fails before the new log replaces
+// the old one, the old log, intact and still open, stays in use; after
+// that, the store is broken (s.err).
 func (s *FileStore) rewrite() error {
 	name := filepath.Join(s.dir, logName)
 	tmp, err := os.CreateTemp(s.dir, logName+".*.tmp")
@@ -148,15 +151,18 @@ func (s *FileStore) rewrite() error {
 	if err == nil {
 		err = os.Rename(tmp.Name(), name)
 	}
-	if err == nil {
-		err = syncDir(s.dir)
+	if err != nil {
+		return fmt.Errorf("outbox: store: rewrite log: %w", err)
 	}
+	// The old log is gone: appending to its open file would lose writes.
 	var f *os.File
+	err = syncDir(s.dir)
 	if err == nil {
 		f, err = os.OpenFile(name, os.O_WRONLY|os.O_APPEND, 0o600)
 	}
 	if err != nil {
-		return fmt.Errorf("outbox: store: rewrite log: %w", err)
+		s.err = fmt.Errorf("outbox: store: reopen the rewritten log: %w", err)
+		return s.err
 	}
 	if s.f != nil {
 		s.f.Close()
@@ -256,11 +262,13 @@ func (s *FileStore) syncTo(n uint64) error {
 // maybeCompact rewrites the log when superseded lines outnumber the live
 // records and nothing is being written. s.mu is held.
 func (s *FileStore) maybeCompact() {
-	if s.syncing || len(s.buf) > 0 || s.lines < 2*len(s.recs.byKey)+compactMin {
+	if s.syncing || len(s.buf) > 0 || s.lines < 2*len(s.recs.byKey)+compactMin+s.deferred {
 		return
 	}
+	s.deferred = 0
 	if err := s.rewrite(); err != nil {
-		s.err = err
+		// The log keeps growing; try again later, not on every update.
+		s.deferred = compactMin
 	}
 }
 
@@ -288,10 +296,9 @@ func (s *FileStore) Purge(_ context.Context, before time.Time) error {
 	if err := s.drain(); err != nil {
 		return err
 	}
-	if err := s.rewrite(); err != nil {
-		s.err = err
-	}
-	return s.err
+	// The purged records stay in the log until a rewrite succeeds; read
+	// back after a restart, they are purged again.
+	return s.rewrite()
 }
 
 // drain returns once everything appended is on disk and no write is in

@@ -186,6 +186,50 @@ func TestFileStore_Compacts(t *testing.T) {
 	}
 }
 
+// A compaction or purge that fails before the new log replaces the old
+// one leaves the store usable: updates keep going to the old log, nothing
+// is lost, and a later compaction succeeds.
+func TestFileStore_FailedCompactionKeepsStoreUsable(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	s := openStore(t, dir)
+	s.mu.Lock()
+	s.dir = filepath.Join(dir, "gone") // the new log cannot be created
+	s.mu.Unlock()
+	for i := range 3 * compactMin {
+		r := testRecord(fmt.Sprint("k", i%10))
+		r.Version = int64(i)
+		mustPut(t, s, r)
+	}
+	old := testRecord("old")
+	old.State, old.Delivery.Score.Timestamp = StateDelivered, ft0.Add(-time.Hour)
+	mustPut(t, s, old)
+	if err := s.Purge(context.Background(), ft0); err == nil {
+		t.Error("Purge reported no error although the log could not be rewritten")
+	}
+	if s.lines < 3*compactMin {
+		t.Fatalf("%d lines: the log was compacted although it could not be", s.lines)
+	}
+	s.mu.Lock()
+	s.dir = dir
+	s.mu.Unlock()
+	for i := range 2 * compactMin { // compaction is tried again, and succeeds
+		r := testRecord(fmt.Sprint("k", i%10))
+		r.Version = int64(3*compactMin + i)
+		mustPut(t, s, r)
+	}
+	if s.lines >= 2*10+2*compactMin+1 {
+		t.Errorf("%d lines for 10 records: never compacted after the failure", s.lines)
+	}
+	s.Close()
+	s2 := openStore(t, dir)
+	for i := range 10 {
+		if r := stored(s2, fmt.Sprint("k", i)); r == nil || r.Version < int64(5*compactMin-10) {
+			t.Errorf("k%d after the failed and the good compaction: %+v", i, r)
+		}
+	}
+}
+
 // Concurrent updates share fsyncs and all reach the disk.
 func TestFileStore_GroupCommit(t *testing.T) {
 	t.Parallel()
