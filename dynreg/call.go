@@ -46,7 +46,11 @@ func call(client *http.Client, req *http.Request, step string) ([]byte, error) {
 func unreachable(req *http.Request, step string, err error) *Error {
 	var ne net.Error
 	if errors.Is(err, context.DeadlineExceeded) || errors.As(err, &ne) && ne.Timeout() {
-		return fail(ErrUnreachable, err, "The platform at %s did not answer the %s in time. Start the registration again from the LMS in a moment.", req.URL.Host, step)
+		maybe := ""
+		if step == stepRegistration { // the platform may have registered the tool all the same
+			maybe = " " + deleteNewTool
+		}
+		return fail(ErrUnreachable, err, "The platform at %s did not answer the %s in time.%s Start the registration again from the LMS in a moment.", req.URL.Host, step, maybe)
 	}
 	return fail(ErrUnreachable, err, "The tool could not reach the platform at %s for the %s. Check that the tool's server can connect to it.", req.URL.Host, step)
 }

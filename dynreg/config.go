@@ -50,7 +50,9 @@ type Config struct {
 	Name string
 	// Description is shown by the LMS next to the name. Optional.
 	Description string
-	// LogoURL is the logo_uri: the icon the LMS shows. Optional.
+	// LogoURL is the logo_uri: the icon the LMS shows, and the
+	// confirmation page too (its Content-Security-Policy allows images
+	// from the logo's origin). Optional.
 	LogoURL string
 	// LoginURL is the initiate_login_uri. Default: BaseURL + "/lti/login".
 	LoginURL string
@@ -191,6 +193,6 @@ func defaultErrorFunc(log *slog.Logger) func(http.ResponseWriter, *http.Request,
 			attrs = append(attrs, slog.Any("cause", e.Err))
 		}
 		log.LogAttrs(r.Context(), slog.LevelWarn, "ltikit: dynamic registration failed", attrs...)
-		writePage(w, e.Status(), errorPage, e)
+		writePage(w, pagePolicy(""), e.Status(), errorPage, e)
 	}
 }

@@ -165,24 +165,26 @@ func TestConfirm_RefusalsStoreNothing(t *testing.T) {
 		}
 	}
 	tests := []struct {
-		name   string
-		answer func(p *platform) http.HandlerFunc
-		status int
-		want   string
+		name            string
+		answer          func(p *platform) http.HandlerFunc
+		status          int
+		want            string
+		maybeRegistered bool // the platform may have registered the tool
 	}{
-		{"token already used (Moodle)", replay("07_dynreg_replay_same_registration_token.json"), 502, "already completed"},
-		{"no token (Moodle)", replay("05_dynreg_error_no_registration_token.json"), 502, "did not receive a registration token"},
-		{"bad token (Moodle's HTML 404)", replay("04_dynreg_error_bad_registration_token.json"), 502, "registration token is not valid"},
-		{"expired token", respond(401, "text/html", "Expired token"), 502, "may have expired"},
-		{"refused attribute", respond(400, "text/html; charset=utf-8", "missing required attribute client_name"), 502, `"missing required attribute client_name"`},
-		{"refusal as a page", respond(400, "text/html", "<html><body>error</body></html>"), 502, "HTTP status 400"},
-		{"server error", respond(500, "text/plain", "boom"), 502, "HTTP status 500"},
-		{"success without JSON", respond(200, "text/html", "<html>ok</html>"), 502, "does not know its client ID"},
-		{"JSON without client_id", respond(200, "application/json", `{"scope": ""}`), 502, "does not know its client ID"},
-		{"client_id not a string", respond(200, "application/json", `{"client_id": {"id": 1}}`), 502, "does not know its client ID"},
-		{"deployment_id an object", respond(200, "application/json", `{"client_id": "c", "https://purl.imsglobal.org/spec/lti-tool-configuration": {"deployment_id": {}}}`), 502, "does not know its client ID"},
-		{"client_id not printable", respond(200, "application/json", `{"client_id": "a\u0000b"}`), 502, "does not know its client ID"},
-		{"redirect to nowhere", respond(307, "text/html", ""), 502, "HTTP status 307"},
+		{"token already used (Moodle)", replay("07_dynreg_replay_same_registration_token.json"), 502, "already completed", false},
+		{"no token (Moodle)", replay("05_dynreg_error_no_registration_token.json"), 502, "did not receive a registration token", false},
+		{"bad token (Moodle's HTML 404)", replay("04_dynreg_error_bad_registration_token.json"), 502, "registration token is not valid", false},
+		{"expired token", respond(401, "text/html", "Expired token"), 502, "may have expired", false},
+		{"refused attribute", respond(400, "text/html; charset=utf-8", "missing required attribute client_name"), 502, `"missing required attribute client_name"`, false},
+		{"refusal as a page", respond(400, "text/html", "<html><body>error</body></html>"), 502, "HTTP status 400", false},
+		{"server error", respond(500, "text/plain", "boom"), 502, "HTTP status 500", true},
+		{"bad gateway", respond(502, "text/html", "<html>proxy</html>"), 502, "HTTP status 502", true},
+		{"success without JSON", respond(200, "text/html", "<html>ok</html>"), 502, "does not know its client ID", true},
+		{"JSON without client_id", respond(200, "application/json", `{"scope": ""}`), 502, "does not know its client ID", true},
+		{"client_id not a string", respond(200, "application/json", `{"client_id": {"id": 1}}`), 502, "does not know its client ID", true},
+		{"deployment_id an object", respond(200, "application/json", `{"client_id": "c", "https://purl.imsglobal.org/spec/lti-tool-configuration": {"deployment_id": {}}}`), 502, "does not know its client ID", true},
+		{"client_id not printable", respond(200, "application/json", `{"client_id": "a\u0000b"}`), 502, "does not know its client ID", true},
+		{"redirect to nowhere", respond(307, "text/html", ""), 502, "HTTP status 307", false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -193,12 +195,20 @@ func TestConfirm_RefusalsStoreNothing(t *testing.T) {
 			if res.StatusCode != tt.status || !strings.Contains(text(page), tt.want) || closes(page) {
 				t.Errorf("%s, want %d and %q, without closing: %s", res.Status, tt.status, tt.want, text(page))
 			}
+			// Only an answer that leaves the outcome unknown asks the
+			// administrator to look for a tool the LMS may have added.
+			if got := strings.Contains(text(page), deleteNewTool); got != tt.maybeRegistered {
+				t.Errorf("the page advises deleting a new tool: %v, want %v: %s", got, tt.maybeRegistered, text(page))
+			}
 			if got := a.stored(t); len(got) != 0 {
 				t.Errorf("stored %+v after a failed registration", got)
 			}
 		})
 	}
 }
+
+// deleteNewTool is the advice after a registration whose outcome is unknown.
+const deleteNewTool = "If the LMS now lists a new pending tool, delete it before starting again."
 
 func TestConfirm_Timeout(t *testing.T) {
 	p := newPlatform(t)
@@ -207,7 +217,8 @@ func TestConfirm_Timeout(t *testing.T) {
 	p.register = func(w http.ResponseWriter, r *http.Request) { <-release } // never answers in time
 	a := newApp(t, nil, func(c *tool.Config) { c.HTTPClient = &http.Client{Timeout: 200 * time.Millisecond} })
 	res, page := a.register(t, p, "token")
-	if res.StatusCode != http.StatusGatewayTimeout || !strings.Contains(text(page), "did not answer the registration in time") {
+	if res.StatusCode != http.StatusGatewayTimeout || !strings.Contains(text(page), "did not answer the registration in time") ||
+		!strings.Contains(text(page), deleteNewTool) {
 		t.Errorf("%s, want 504 and a clear message: %s", res.Status, text(page))
 	}
 	if got := a.stored(t); len(got) != 0 {

@@ -29,9 +29,12 @@
 //     registration_token (DR-01). The Handler fetches the configuration,
 //     sending the token as a bearer token (DR-02), and checks it (DR-03,
 //     DR-04): the issuer is on the host of the configuration URL, the
-//     endpoints are https (http only on loopback hosts), private_key_jwt,
-//     RS256 and id_token are supported when the platform lists what it
-//     supports. The shapes older Moodles served are accepted.
+//     registration endpoint on the issuer's origin, the endpoints are
+//     https, private_key_jwt, RS256 and id_token are supported when the
+//     platform lists what it supports. A platform on the tool's own
+//     machine (loopback, over http or https) is accepted only while the
+//     tool itself runs on loopback, during development. The shapes older
+//     Moodles served are accepted.
 //  2. It shows a confirmation page: the tool, the platform, and what the
 //     tool asks for (launches with the user's name and email, deep
 //     linking, grades, rosters), noting what the platform does not
@@ -44,6 +47,11 @@
 //     endpoints; trust-on-first-use when the platform returns no
 //     deployment_id), and answers with a page that posts
 //     {subject: "org.imsglobal.lti.close"} to the LMS's window (DR-09).
+//
+// The pages carry their own Content-Security-Policy, which replaces one a
+// wrapping middleware set before calling the Handler: it allows their
+// inline close script and style sheet by hash, the logo's origin, and
+// nothing else.
 //
 // Every failure (a used or invalid registration token, a platform that
 // answers errors as HTML, a timeout, a store failure) ends on a page that

@@ -3,6 +3,7 @@ package dynreg
 import (
 	"net/url"
 	"os"
+	"strings"
 	"testing"
 )
 
@@ -22,13 +23,17 @@ func FuzzParsePlatformConfig(f *testing.F) {
 		if err != nil {
 			return
 		}
-		if c.validate(configURL) != nil {
+		if c.validate(configURL, true) != nil {
 			return
 		}
 		for _, u := range []string{c.Issuer, c.AuthorizationEndpoint, c.TokenEndpoint, c.JWKSURI, c.RegistrationEndpoint} {
 			if _, err := checkURL(u, "url"); err != nil {
 				t.Fatalf("validated configuration with a bad URL: %v", err)
 			}
+		}
+		iss, _ := url.Parse(c.Issuer)
+		if reg, _ := url.Parse(c.RegistrationEndpoint); !sameOrigin(reg, iss) || !strings.EqualFold(iss.Host, configURL.Host) {
+			t.Fatalf("validated configuration posts the registration to %q, off the origin of the issuer %q on %s", c.RegistrationEndpoint, c.Issuer, configURL.Host)
 		}
 		for _, a := range c.algorithms() {
 			if a == "none" || a[0] == 'H' {

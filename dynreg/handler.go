@@ -41,9 +41,11 @@ const registerTimeout = time.Minute
 // http.CrossOriginProtection). A Handler is safe for concurrent use;
 // create it once with [New].
 type Handler struct {
-	cfg Config
-	tc  tool.Config
-	cop *http.CrossOriginProtection
+	cfg    Config
+	tc     tool.Config
+	cop    *http.CrossOriginProtection
+	policy string // the pages' Content-Security-Policy
+	dev    bool   // the tool runs on loopback: platforms on loopback are allowed
 }
 
 // New validates cfg, fills in its defaults and returns the Handler. It
@@ -53,7 +55,8 @@ func New(cfg Config) (*Handler, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Handler{cfg: cfg, tc: tc, cop: http.NewCrossOriginProtection()}, nil
+	return &Handler{cfg: cfg, tc: tc, cop: http.NewCrossOriginProtection(), policy: pagePolicy(cfg.LogoURL),
+		dev: onLoopback(tc.BaseURL)}, nil
 }
 
 // pendingRegistration is what the tool keeps between the confirmation
@@ -94,14 +97,14 @@ func (h *Handler) start(w http.ResponseWriter, r *http.Request) error {
 	if len(rawURL) > maxConfigURL {
 		return fail(ErrBadRequest, nil, "The openid_configuration parameter is too long.")
 	}
-	configURL, err := checkURL(rawURL, "openid_configuration")
+	configURL, err := checkPlatformURL(rawURL, "openid_configuration", h.dev)
 	if err != nil {
 		return fail(ErrBadRequest, err, "The LMS opened the registration URL with an unusable openid_configuration parameter.")
 	}
 	if len(token) > maxToken || strings.IndexFunc(token, func(r rune) bool { return r <= ' ' || r > '~' }) >= 0 {
 		return fail(ErrBadRequest, nil, "The LMS opened the registration URL with a malformed registration_token parameter.")
 	}
-	pc, err := fetchConfig(r.Context(), h.tc.HTTPClient, configURL, token)
+	pc, err := fetchConfig(r.Context(), h.tc.HTTPClient, configURL, token, h.dev)
 	if err != nil {
 		return err
 	}
@@ -113,7 +116,7 @@ func (h *Handler) start(w http.ResponseWriter, r *http.Request) error {
 	if err := h.tc.Store.Add(r.Context(), storePrefix+confirmation, state, h.cfg.ConfirmTTL); err != nil {
 		return fail(ErrStore, err, "The tool could not keep the registration for confirmation. Try again in a moment.")
 	}
-	writePage(w, http.StatusOK, confirmPage, confirmData{
+	writePage(w, h.policy, http.StatusOK, confirmPage, confirmData{
 		Name: h.cfg.Name, Description: h.cfg.Description, LogoURL: h.cfg.LogoURL,
 		Issuer: pc.Issuer, Product: pc.Product(), Asks: h.asks(pc),
 		Pending: h.cfg.RequireApproval, Confirmation: confirmation,
@@ -148,7 +151,7 @@ func (h *Handler) confirm(w http.ResponseWriter, r *http.Request) error {
 		return fail(ErrStore, err, "The tool could not read the registration in progress. Start a new registration from the LMS.")
 	}
 	if r.PostForm.Get("action") == "cancel" {
-		writePage(w, http.StatusOK, cancelledPage, nil)
+		writePage(w, h.policy, http.StatusOK, cancelledPage, nil)
 		return nil
 	}
 
@@ -170,7 +173,7 @@ func (h *Handler) confirm(w http.ResponseWriter, r *http.Request) error {
 	h.tc.Logger.LogAttrs(ctx, slog.LevelInfo, "ltikit: dynamic registration",
 		slog.String("issuer", p.Issuer), slog.String("client_id", p.ClientID), slog.String("configuration", pending.ConfigURL),
 		slog.Any("deployment_ids", p.Deployments), slog.Bool("pending", p.Pending))
-	writePage(w, http.StatusOK, donePage, doneData{Name: h.cfg.Name, Issuer: p.Issuer, ClientID: p.ClientID,
+	writePage(w, h.policy, http.StatusOK, donePage, doneData{Name: h.cfg.Name, Issuer: p.Issuer, ClientID: p.ClientID,
 		DeploymentID: res.DeploymentID, Pending: p.Pending})
 	return nil
 }

@@ -167,7 +167,7 @@ type app struct {
 func newApp(t *testing.T, edit func(*dynreg.Config), toolEdit ...func(*tool.Config)) *app {
 	t.Helper()
 	mux := http.NewServeMux()
-	srv := httptest.NewServer(mux)
+	srv := httptest.NewServer(siteHeaders(mux))
 	t.Cleanup(srv.Close)
 	regs, err := tool.NewMemoryPlatforms()
 	if err != nil {
@@ -197,6 +197,19 @@ func newApp(t *testing.T, edit func(*dynreg.Config), toolEdit ...func(*tool.Conf
 	}
 	mux.Handle("/lti/register", h)
 	return &app{URL: srv.URL, tool: tl, regs: regs, handler: h, client: srv.Client()}
+}
+
+// sitePolicy is the Content-Security-Policy the starter project's
+// middleware sets on every page, which allows no inline script.
+const sitePolicy = "default-src 'self'; style-src 'self' 'unsafe-inline'; base-uri 'none'; frame-ancestors *"
+
+// siteHeaders sets sitePolicy before calling next, as the starter
+// project's middleware does: the registration pages must replace it.
+func siteHeaders(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Security-Policy", sitePolicy)
+		next.ServeHTTP(w, r)
+	})
 }
 
 // start opens the registration URL as the LMS does.

@@ -2,9 +2,23 @@ package dynreg
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/base64"
 	"html/template"
 	"net/http"
+	"net/url"
+	"strings"
 )
+
+// pageStyle is the pages' style sheet, inline: the Content-Security-Policy
+// allows it by its hash.
+const pageStyle = `body{font:16px/1.5 system-ui,sans-serif;max-width:40rem;margin:1.5rem auto;padding:0 1rem;color:#222}
+img.logo{max-height:3rem;float:right}code{background:#f3f3f3;padding:.1rem .3rem;border-radius:3px;word-break:break-all}
+li{margin:.3rem 0}.note{color:#8a5a00}button{font:inherit;padding:.4rem 1.2rem;margin-right:.5rem}`
+
+// closeScript asks the LMS to close the registration window (DR-09). The
+// Content-Security-Policy allows it by its hash.
+const closeScript = `(window.opener || window.parent).postMessage({subject: "org.imsglobal.lti.close"}, "*");`
 
 // The pages the LMS administrator sees, inside the LMS's registration
 // iframe or popup. They load nothing from elsewhere but the tool's logo,
@@ -13,11 +27,9 @@ import (
 var pages = template.Must(template.New("layout").Parse(`{{define "head"}}<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{{.}}</title>
-<style>body{font:16px/1.5 system-ui,sans-serif;max-width:40rem;margin:1.5rem auto;padding:0 1rem;color:#222}
-img.logo{max-height:3rem;float:right}code{background:#f3f3f3;padding:.1rem .3rem;border-radius:3px;word-break:break-all}
-li{margin:.3rem 0}.note{color:#8a5a00}button{font:inherit;padding:.4rem 1.2rem;margin-right:.5rem}</style></head><body>
+<style>` + pageStyle + `</style></head><body>
 {{end}}
-{{define "close"}}<script>(window.opener || window.parent).postMessage({subject: "org.imsglobal.lti.close"}, "*");</script>
+{{define "close"}}<script>` + closeScript + `</script>
 {{end}}
 
 {{define "confirm"}}{{template "head" "Register the tool"}}
@@ -82,8 +94,39 @@ type doneData struct {
 	Pending                              bool
 }
 
-// writePage renders page with data.
-func writePage(w http.ResponseWriter, status int, page string, data any) {
+// pagePolicy is the Content-Security-Policy of the pages: nothing runs or
+// loads but their own style sheet and close script, by their hashes, and
+// the logo at logoURL (empty: no logo); the confirmation form posts back to
+// the page's own origin. Framing is left to the LMS, which shows the pages
+// in its iframe.
+func pagePolicy(logoURL string) string {
+	img := "'none'"
+	if u, err := url.Parse(logoURL); err == nil && logoURL != "" {
+		img = originSource(u)
+	}
+	return "default-src 'none'; script-src '" + sourceHash(closeScript) + "'; style-src '" + sourceHash(pageStyle) +
+		"'; img-src " + img + "; form-action 'self'; base-uri 'none'"
+}
+
+// sourceHash is the CSP hash source of an inline script or style sheet.
+func sourceHash(s string) string {
+	sum := sha256.Sum256([]byte(s))
+	return "sha256-" + base64.StdEncoding.EncodeToString(sum[:])
+}
+
+// originSource is the CSP source expression of u's origin. CSP cannot name
+// an IPv6 literal host, so such a URL is allowed by its scheme.
+func originSource(u *url.URL) string {
+	if strings.HasPrefix(u.Host, "[") {
+		return u.Scheme + ":"
+	}
+	return u.Scheme + "://" + u.Host
+}
+
+// writePage renders page with data, under the Content-Security-Policy
+// policy (see pagePolicy). The policy replaces any a wrapping middleware
+// set before calling the Handler.
+func writePage(w http.ResponseWriter, policy string, status int, page string, data any) {
 	var buf bytes.Buffer
 	if err := pages.ExecuteTemplate(&buf, page, data); err != nil {
 		http.Error(w, "dynreg: page: "+err.Error(), http.StatusInternalServerError)
@@ -94,6 +137,7 @@ func writePage(w http.ResponseWriter, status int, page string, data any) {
 	h.Set("Cache-Control", "no-store")
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("Referrer-Policy", "no-referrer")
+	h.Set("Content-Security-Policy", policy)
 	w.WriteHeader(status)
 	w.Write(buf.Bytes())
 }

@@ -196,12 +196,18 @@ func decodeList(raw map[string]json.RawMessage, key string, dst *[]string) error
 }
 
 // validate checks the configuration fetched from configURL (DR-03): the
-// issuer's host is the configuration URL's, the endpoints the tool needs
-// are URLs it may use, and whatever the platform declares about
-// authentication is compatible with the tool. Lists the platform leaves
-// out are not held against it.
-func (c *platformConfig) validate(configURL *url.URL) error {
-	iss, err := checkURL(c.Issuer, "issuer")
+// issuer's host is the configuration URL's, the registration endpoint is on
+// the issuer's origin, the other endpoints are URLs the tool may use (see
+// checkPlatformURL; dev as there), and whatever the platform declares about
+// authentication is compatible with the tool. Lists the platform leaves out
+// are not held against it.
+//
+// The authorization, token and key set endpoints may be elsewhere (Canvas
+// serves them from another host than its issuer), but the registration,
+// which the tool posts at once with the registration token, goes to the
+// origin the configuration came from and nowhere else.
+func (c *platformConfig) validate(configURL *url.URL, dev bool) error {
+	iss, err := checkPlatformURL(c.Issuer, "issuer", dev)
 	if err != nil {
 		return err
 	}
@@ -215,12 +221,15 @@ func (c *platformConfig) validate(configURL *url.URL) error {
 		{"authorization_endpoint", c.AuthorizationEndpoint}, {"token_endpoint", c.TokenEndpoint},
 		{"jwks_uri", c.JWKSURI}, {"registration_endpoint", c.RegistrationEndpoint},
 	} {
-		if _, err := checkURL(e.value, e.name); err != nil {
+		if _, err := checkPlatformURL(e.value, e.name, dev); err != nil {
 			return err
 		}
 	}
+	if reg, _ := url.Parse(c.RegistrationEndpoint); !sameOrigin(reg, iss) {
+		return fmt.Errorf("registration_endpoint %q is not on the issuer's origin %s://%s", c.RegistrationEndpoint, iss.Scheme, iss.Host)
+	}
 	if c.AuthorizationServer != "" {
-		if _, err := checkURL(c.AuthorizationServer, "authorization_server"); err != nil {
+		if _, err := checkPlatformURL(c.AuthorizationServer, "authorization_server", dev); err != nil {
 			return err
 		}
 	}
@@ -285,10 +294,69 @@ func checkURL(s, name string) (*url.URL, error) {
 	return u, nil
 }
 
+// checkPlatformURL checks a URL the platform gives, which the tool's server
+// will request: checkURL's rules and, unless dev (the tool itself runs on a
+// loopback address), a host that is not the tool's own machine. Anyone can
+// open the registration URL with a configuration of their own; without
+// this, it would point a production tool at services listening on its
+// loopback interface.
+func checkPlatformURL(s, name string, dev bool) (*url.URL, error) {
+	u, err := checkURL(s, name)
+	if err != nil {
+		return nil, err
+	}
+	if !dev && isLocalHost(u.Hostname()) {
+		return nil, fmt.Errorf("%s %q names the tool's own machine, which is allowed only while the tool runs on a loopback address (development)", name, s)
+	}
+	return u, nil
+}
+
+// isLocalHost reports whether host may name the machine it is resolved on:
+// a loopback name or address, the unspecified address (0.0.0.0, ::), or a
+// numeric host that is not a canonical IP address, such as 127.1 or
+// 2130706433, which some resolvers read as 127.0.0.1. A trailing dot is
+// ignored.
+func isLocalHost(host string) bool {
+	host = strings.ToLower(strings.TrimSuffix(host, "."))
+	if ip := net.ParseIP(host); ip != nil {
+		return ip.IsLoopback() || ip.IsUnspecified()
+	}
+	last := host[strings.LastIndexByte(host, '.')+1:]
+	hex, isHex := strings.CutPrefix(last, "0x")
+	return isLoopback(host) || isDigits(last, "0123456789") || isHex && isDigits(hex, "0123456789abcdef")
+}
+
+// isDigits reports whether s is non-empty and made of digits only.
+func isDigits(s, digits string) bool {
+	return s != "" && strings.Trim(s, digits) == ""
+}
+
 func isLoopback(host string) bool {
 	if host == "localhost" || strings.HasSuffix(host, ".localhost") {
 		return true
 	}
 	ip := net.ParseIP(host)
 	return ip != nil && ip.IsLoopback()
+}
+
+// onLoopback reports whether the tool at baseURL runs on a loopback host.
+func onLoopback(baseURL string) bool {
+	u, err := url.Parse(baseURL)
+	return err == nil && isLoopback(u.Hostname())
+}
+
+// sameOrigin reports whether a and b have the same scheme, host and port.
+func sameOrigin(a, b *url.URL) bool {
+	return a != nil && b != nil && a.Scheme == b.Scheme && strings.EqualFold(a.Hostname(), b.Hostname()) && port(a) == port(b)
+}
+
+// port is u's port, or its scheme's default.
+func port(u *url.URL) string {
+	if p := u.Port(); p != "" {
+		return p
+	}
+	if u.Scheme == "https" {
+		return "443"
+	}
+	return "80"
 }

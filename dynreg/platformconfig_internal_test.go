@@ -32,7 +32,7 @@ func TestParsePlatformConfig_DR03_DR04_Moodle45(t *testing.T) {
 		t.Fatal(err)
 	}
 	u, _ := url.Parse("http://127.0.0.1:8081/mod/lti/openid-configuration.php")
-	if err := c.validate(u); err != nil {
+	if err := c.validate(u, true); err != nil {
 		t.Fatalf("Moodle 4.5's configuration: %v", err)
 	}
 	if c.AuthorizationEndpoint != "http://127.0.0.1:8081/mod/lti/auth.php" || c.RegistrationEndpoint != "http://127.0.0.1:8081/mod/lti/openid-registration.php" ||
@@ -52,7 +52,7 @@ func TestParsePlatformConfig_DR04_Moodle310(t *testing.T) {
 		t.Fatal(err)
 	}
 	u, _ := url.Parse("http://127.0.0.1:8081/mod/lti/openid-configuration.php")
-	if err := c.validate(u); err != nil {
+	if err := c.validate(u, true); err != nil {
 		t.Fatalf("Moodle 3.10's configuration: %v", err)
 	}
 	if c.Product() != "moodle 3.10" || !slices.Equal(c.Messages, []string{messageResourceLink, messageDeepLinking}) ||
@@ -90,6 +90,64 @@ func TestParseRegistrationResponse_DR08(t *testing.T) {
 		`{"client_id": "c", "https://purl.imsglobal.org/spec/lti-tool-configuration": []}`} {
 		if res, err := parseRegistrationResponse([]byte(bad)); err == nil {
 			t.Errorf("parseRegistrationResponse(%q) = %+v", bad, res)
+		}
+	}
+}
+
+// TestValidate_EndpointsTheToolMayUse: the registration goes to the
+// issuer's origin only, and a production tool (not on loopback) uses no
+// endpoint on its own machine, whatever the configuration says.
+func TestValidate_EndpointsTheToolMayUse(t *testing.T) {
+	const lms = "https://lms.example"
+	good := func() *platformConfig {
+		return &platformConfig{Issuer: lms, AuthorizationEndpoint: lms + "/auth", TokenEndpoint: lms + "/token",
+			JWKSURI: lms + "/jwks", RegistrationEndpoint: lms + "/register"}
+	}
+	moodle, err := parsePlatformConfig(recorded(t, "03_dynreg_openid_configuration.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name      string
+		configURL string
+		edit      func(c *platformConfig)
+		dev, ok   bool
+	}{
+		{"all on the issuer's origin", lms + "/config", nil, false, true},
+		{"issuer with a path (Moodle in a subdirectory)", lms + "/moodle/config", func(c *platformConfig) {
+			c.Issuer, c.RegistrationEndpoint = lms+"/moodle", lms+"/moodle/mod/lti/openid-registration.php"
+		}, false, true},
+		{"keys and tokens on another host (Canvas)", lms + "/config", func(c *platformConfig) {
+			c.AuthorizationEndpoint, c.TokenEndpoint, c.JWKSURI = "https://sso.example/auth", "https://sso.example/token", "https://sso.example/jwks"
+		}, false, true},
+		{"registration on another host", lms + "/config", func(c *platformConfig) { c.RegistrationEndpoint = "https://internal.example/admin" }, false, false},
+		{"registration on another port", lms + "/config", func(c *platformConfig) { c.RegistrationEndpoint = lms + ":8443/register" }, false, false},
+		{"registration over http", lms + "/config", func(c *platformConfig) { c.RegistrationEndpoint = "http://lms.example/register" }, false, false},
+		{"registration on loopback", lms + "/config", func(c *platformConfig) { c.RegistrationEndpoint = "https://127.0.0.1/register" }, false, false},
+		{"registration on a subdomain", lms + "/config", func(c *platformConfig) { c.RegistrationEndpoint = "https://a.lms.example/register" }, false, false},
+		{"jwks_uri on localhost", lms + "/config", func(c *platformConfig) { c.JWKSURI = "http://localhost:6379/" }, false, false},
+		{"token_endpoint on ::1", lms + "/config", func(c *platformConfig) { c.TokenEndpoint = "https://[::1]/token" }, false, false},
+		{"authorization_endpoint on 0.0.0.0", lms + "/config", func(c *platformConfig) { c.AuthorizationEndpoint = "https://0.0.0.0/auth" }, false, false},
+		{"jwks_uri on 127.1", lms + "/config", func(c *platformConfig) { c.JWKSURI = "https://127.1/jwks" }, false, false},
+		{"jwks_uri on a decimal address", lms + "/config", func(c *platformConfig) { c.JWKSURI = "https://2130706433/jwks" }, false, false},
+		{"jwks_uri on a hex address", lms + "/config", func(c *platformConfig) { c.JWKSURI = "https://0x7f000001/jwks" }, false, false},
+		{"jwks_uri on localhost.", lms + "/config", func(c *platformConfig) { c.JWKSURI = "https://localhost./jwks" }, false, false},
+		{"authorization_server on a .localhost name", lms + "/config", func(c *platformConfig) { c.AuthorizationServer = "https://db.localhost/token" }, false, false},
+		{"Moodle on loopback, production tool", "http://127.0.0.1:8081/mod/lti/openid-configuration.php", func(c *platformConfig) { *c = *moodle }, false, false},
+		{"Moodle on loopback, tool on loopback", "http://127.0.0.1:8081/mod/lti/openid-configuration.php", func(c *platformConfig) { *c = *moodle }, true, true},
+		{"registration elsewhere, tool on loopback", "http://127.0.0.1:8081/mod/lti/openid-configuration.php", func(c *platformConfig) {
+			*c = *moodle
+			c.RegistrationEndpoint = "http://localhost:8081/mod/lti/openid-registration.php"
+		}, true, false},
+	}
+	for _, tt := range tests {
+		c := good()
+		if tt.edit != nil {
+			tt.edit(c)
+		}
+		u, _ := url.Parse(tt.configURL)
+		if err := c.validate(u, tt.dev); (err == nil) != tt.ok {
+			t.Errorf("%s: validate = %v, want ok %v", tt.name, err, tt.ok)
 		}
 	}
 }

@@ -14,6 +14,11 @@ import (
 // stepRegistration names the second request in errors and on the pages.
 const stepRegistration = "registration"
 
+// deleteNewTool is the advice after a registration whose outcome is
+// unknown: the platform may have registered the tool without the tool
+// knowing its client ID.
+const deleteNewTool = "If the LMS now lists a new pending tool, delete it before starting again."
+
 // ltiToolConfigKey is the member of the client registration that
 // describes the LTI tool (DR-07).
 const ltiToolConfigKey = "https://purl.imsglobal.org/spec/lti-tool-configuration"
@@ -154,7 +159,7 @@ func register(ctx context.Context, client *http.Client, endpoint, token string, 
 	}
 	res, err := parseRegistrationResponse(answer)
 	if err != nil {
-		return nil, fail(ErrRefused, err, "The platform answered the registration with something other than a client registration, so the tool does not know its client ID. If the platform now lists the tool, delete it there and register again.")
+		return nil, fail(ErrRefused, err, "The platform answered the registration with something other than a client registration, so the tool does not know its client ID. %s", deleteNewTool)
 	}
 	return res, nil
 }
@@ -176,6 +181,8 @@ func refusal(pe *PlatformError) string {
 		return "The LMS answered the registration with HTTP status 404. Moodle does so when the registration token is not valid, for instance when it comes from another site." + again
 	case pe.StatusCode/100 == 4 && isShortText(code):
 		return fmt.Sprintf("The LMS refused the tool's registration (HTTP %d): %q. Tell the tool's vendor.", pe.StatusCode, code)
+	case pe.StatusCode/100 == 5: // the platform may have registered the tool before failing
+		return fmt.Sprintf("The LMS answered the registration with HTTP status %d. %s", pe.StatusCode, deleteNewTool) + again
 	default:
 		return fmt.Sprintf("The LMS answered the registration with HTTP status %d.", pe.StatusCode) + again
 	}

@@ -5,6 +5,8 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+
+	"github.com/ltikit/ltikit/tool"
 )
 
 func TestStart_DR01_DR03_MoodleConfiguration(t *testing.T) {
@@ -118,10 +120,13 @@ func TestStart_DR03_RefusesUnusableConfigurations(t *testing.T) {
 			delete(m, "authorization_endpoint")
 			m["https://purl.imsglobal.org/spec/lti-platform-configuration"] = map[string]any{"product_family_code": "canvas"}
 		},
-		"no token_endpoint":              func(p *platform, m map[string]any) { delete(m, "token_endpoint") },
-		"no jwks_uri":                    func(p *platform, m map[string]any) { delete(m, "jwks_uri") },
-		"no registration_endpoint":       func(p *platform, m map[string]any) { delete(m, "registration_endpoint") },
-		"jwks_uri over http elsewhere":   func(p *platform, m map[string]any) { m["jwks_uri"] = "http://keys.example/jwks" },
+		"no token_endpoint":            func(p *platform, m map[string]any) { delete(m, "token_endpoint") },
+		"no jwks_uri":                  func(p *platform, m map[string]any) { delete(m, "jwks_uri") },
+		"no registration_endpoint":     func(p *platform, m map[string]any) { delete(m, "registration_endpoint") },
+		"jwks_uri over http elsewhere": func(p *platform, m map[string]any) { m["jwks_uri"] = "http://keys.example/jwks" },
+		"registration_endpoint elsewhere": func(p *platform, m map[string]any) {
+			m["registration_endpoint"] = "http://localhost" + strings.TrimPrefix(p.URL, "http://127.0.0.1") + registerPath
+		},
 		"relative registration_endpoint": func(p *platform, m map[string]any) { m["registration_endpoint"] = "/register" },
 		"no private_key_jwt": func(p *platform, m map[string]any) {
 			m["token_endpoint_auth_methods_supported"] = []string{"client_secret_basic"}
@@ -154,6 +159,28 @@ func TestStart_DR03_RefusesUnusableConfigurations(t *testing.T) {
 				t.Error("the page offers to confirm the registration")
 			}
 		})
+	}
+}
+
+// TestStart_ProductionToolRefusesLoopbackPlatforms: a tool that is not on
+// loopback fetches no configuration from its own machine, where anyone
+// who opens the registration URL could otherwise point it.
+func TestStart_ProductionToolRefusesLoopbackPlatforms(t *testing.T) {
+	p := newPlatform(t)
+	a := newApp(t, nil, func(c *tool.Config) { c.BaseURL = "https://tool.example" })
+	for _, config := range []string{
+		p.URL + configPath,
+		strings.Replace(p.URL, "127.0.0.1", "localhost", 1) + configPath,
+		"https://127.0.0.1:1" + configPath,
+		"https://0.0.0.0:1" + configPath,
+	} {
+		res, page := a.get(t, "/lti/register?"+url.Values{"openid_configuration": {config}, "registration_token": {"token"}}.Encode())
+		if res.StatusCode != http.StatusBadRequest || !strings.Contains(text(page), "unusable openid_configuration") {
+			t.Errorf("%s: %s, want 400: %s", config, res.Status, text(page))
+		}
+	}
+	if len(p.configCalls) != 0 {
+		t.Errorf("the production tool fetched a loopback configuration %d times", len(p.configCalls))
 	}
 }
 
@@ -190,7 +217,7 @@ func TestStart_Unreachable(t *testing.T) {
 	p.srv.Close()
 	a := newApp(t, nil)
 	res, page := a.start(t, p, "token")
-	if res.StatusCode != http.StatusGatewayTimeout || !strings.Contains(page, "could not reach the platform") {
+	if res.StatusCode != http.StatusGatewayTimeout || !strings.Contains(page, "could not reach the platform") || strings.Contains(page, "delete it") {
 		t.Errorf("closed platform: %s, want 504 and a clear message: %s", res.Status, text(page))
 	}
 }

@@ -5,6 +5,8 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"time"
@@ -20,6 +22,11 @@ type Inspection struct {
 	Platform *Platform      // the registration the token names; nil if none
 	Now      time.Time      // the tool's clock when inspected
 	Checks   []Check        // every check, in verification order
+	// ToolMessage is set for a message the tool signed for a platform: an
+	// LtiDeepLinkingResponse, or a token whose aud and iss name a
+	// registration. Its signature was checked with the tool's own keys,
+	// not the platform's.
+	ToolMessage bool
 }
 
 // Check is the outcome of one verification step.
@@ -47,10 +54,14 @@ func (in *Inspection) OK() bool {
 //
 // For an id_token it looks the registration up by iss and aud and checks
 // the header, the signature with the registration's keys (this may fetch
-// the platform's JWKS), and every claim; the checks that bind a token to a
-// browser's login (state, nonce equality, target_link_uri) are skipped. For
-// an LtiDeepLinkingResponse signed by this tool it checks the signature with
-// the tool's own keys and the claims a platform checks. Inspect consumes no
+// the platform's JWKS), and every claim. What binds a token to a browser's
+// login is skipped: state, and, once found present, that nonce and
+// target_link_uri are the login's. A token whose message_type is
+// LtiDeepLinkingResponse, or whose aud and iss name a registration (a
+// message the tool signed names the platform's issuer in aud and the
+// tool's client_id in iss), is inspected as a tool message (ToolMessage):
+// the signature with the tool's own keys, and the claims a platform
+// checks, message_type and content_items included. Inspect consumes no
 // nonce and stores nothing. It returns an error only when the token cannot
 // be decoded at all.
 func (t *Tool) Inspect(ctx context.Context, token string) (*Inspection, error) {
@@ -78,39 +89,63 @@ func (t *Tool) Inspect(ctx context.Context, token string) (*Inspection, error) {
 		in.Checks = append(in.Checks, Check{Name: "claims decode", Err: decodeErr})
 		return in, nil
 	}
-	response := l.MessageType == DeepLinkingResponse
 	in.Checks = append(in.Checks, t.inspectHeader(in.Header))
 
-	// An id_token names (iss, aud); a tool's response names (aud, iss).
-	issuer, clientIDs := l.Issuer, l.Audience
-	if response {
-		issuer, clientIDs = "", []string{l.Issuer}
-		if len(l.Audience) > 0 {
-			issuer = l.Audience[0]
-		}
-	}
-	for _, id := range clientIDs {
-		if p, err := t.cfg.Platforms.Platform(ctx, issuer, id); err == nil {
-			in.Platform = p
-			break
+	// An id_token names (iss, aud); a tool's message names (aud, iss).
+	in.ToolMessage = l.MessageType == DeepLinkingResponse
+	in.Platform = t.lookup(ctx, l, in.ToolMessage)
+	if in.Platform == nil && !in.ToolMessage {
+		if in.Platform = t.lookup(ctx, l, true); in.Platform != nil {
+			in.ToolMessage = true
 		}
 	}
 	if in.Platform == nil {
-		_, err := t.platform(ctx, issuer, first(clientIDs))
+		issuer, clientID := l.Issuer, first(l.Audience)
+		if in.ToolMessage {
+			issuer, clientID = first(l.Audience), l.Issuer
+		}
+		_, err := t.platform(ctx, issuer, clientID)
 		in.Checks = append(in.Checks, Check{Name: "registration", Err: err})
 		return in, nil
 	}
 	in.Checks = append(in.Checks, Check{Name: "registration"})
-	in.Checks = append(in.Checks, t.inspectSignature(ctx, in.Platform, []byte(token), response))
+	in.Checks = append(in.Checks, t.inspectSignature(ctx, in.Platform, []byte(token), in.ToolMessage))
 	in.Checks = append(in.Checks, Check{Name: "state", Skipped: "bound to the browser's login; not in the token"})
-	if response {
-		in.Checks = append(in.Checks, inspectResponse(t, in.Platform, l)...)
+	if in.ToolMessage {
+		in.Checks = append(in.Checks, inspectResponse(t, in.Platform, l, in.Claims)...)
 		return in, nil
 	}
 	for _, c := range claimChecks {
-		in.Checks = append(in.Checks, Check{Name: c.name, Err: c.check(t, in.Platform, nil, l)})
+		check := Check{Name: c.name, Err: c.check(t, in.Platform, nil, l)}
+		if why, ok := loginBound[c.name]; ok && check.Err == nil {
+			check.Skipped = why
+		}
+		in.Checks = append(in.Checks, check)
 	}
 	return in, nil
+}
+
+// loginBound are the claim checks that compare the token with the
+// browser's login. Without it they only find the claim present, and the
+// comparison is reported skipped.
+var loginBound = map[string]string{
+	"nonce":           "present; whether it is the nonce the login sent needs the browser's login",
+	"target_link_uri": "present; whether it is the login's target_link_uri needs the browser's login",
+}
+
+// lookup finds the registration l names: by (iss, aud) for an id_token, by
+// (aud, iss) for a message the tool signed. Nil when there is none.
+func (t *Tool) lookup(ctx context.Context, l *Launch, toolMessage bool) *Platform {
+	issuer, clientIDs := l.Issuer, l.Audience
+	if toolMessage {
+		issuer, clientIDs = first(l.Audience), []string{l.Issuer}
+	}
+	for _, id := range clientIDs {
+		if p, err := t.cfg.Platforms.Platform(ctx, issuer, id); err == nil {
+			return p
+		}
+	}
+	return nil
 }
 
 // inspectHeader checks typ-independent header rules: a kid, an allowed alg.
@@ -143,14 +178,27 @@ func (t *Tool) inspectSignature(ctx context.Context, p *Platform, token []byte, 
 		}
 	}
 	if _, err := ks.Verify(ctx, token, algs); err != nil {
-		return Check{Name: "signature", Err: keyError(err)}
+		e := keyError(err)
+		if response { // keyError speaks of the platform's keys
+			switch {
+			case errors.Is(err, jwks.ErrUnknownKID):
+				e.Detail = "none of the tool's keys has the token's kid"
+			case e.Code == CodeBadSignature:
+				e.Detail = "the signature does not verify with the tool's key"
+			}
+		}
+		return Check{Name: "signature", Err: e}
 	}
 	return Check{Name: "signature"}
 }
 
+// contentItemsClaim holds a deep-linking response's content items.
+const contentItemsClaim = "https://purl.imsglobal.org/spec/lti-dl/claim/content_items"
+
 // inspectResponse checks a tool-originated LtiDeepLinkingResponse the way a
-// platform does (SEC-TOOLMSG-02, DL-RESP-02, DL-RESP-03).
-func inspectResponse(t *Tool, p *Platform, l *Launch) []Check {
+// platform does (SEC-TOOLMSG-02, DL-RESP-02, DL-RESP-03, DL-RESP-05);
+// claims is its payload.
+func inspectResponse(t *Tool, p *Platform, l *Launch, claims map[string]any) []Check {
 	check := func(name string, ok bool, code Code, detail string) Check {
 		if ok {
 			return Check{Name: name}
@@ -165,7 +213,30 @@ func inspectResponse(t *Tool, p *Platform, l *Launch) []Check {
 		check("deployment_id", l.DeploymentID != "" && (p.DeploymentPolicy == TrustOnFirstUse || p.AllowsDeployment(l.DeploymentID)),
 			CodeUnknownDeployment, "deployment_id "+quote(l.DeploymentID)+" is missing or not registered"),
 		check("version", l.Version == Version, CodeWrongVersion, "version "+quote(l.Version)+" is not \"1.3.0\""),
+		check("message_type", l.MessageType == DeepLinkingResponse, CodeWrongMessageType,
+			"message_type "+quote(string(l.MessageType))+" is not \"LtiDeepLinkingResponse\", the tool message inspected here"),
+		{Name: "content_items", Err: checkContentItems(claims[contentItemsClaim])},
 	}
+}
+
+// checkContentItems checks a response's content_items claim, decoded:
+// absent or null (nothing selected), or an array of objects, each with a
+// type.
+func checkContentItems(v any) error {
+	if v == nil {
+		return nil
+	}
+	items, ok := v.([]any)
+	if !ok {
+		return &Error{Code: CodeInvalidClaim, Claim: "content_items", Detail: "content_items is not an array"}
+	}
+	for i, it := range items {
+		obj, _ := it.(map[string]any)
+		if typ, _ := obj["type"].(string); typ == "" {
+			return &Error{Code: CodeInvalidClaim, Claim: "content_items", Detail: fmt.Sprintf("content item %d is not an object with a type", i)}
+		}
+	}
+	return nil
 }
 
 func first(ss []string) string {

@@ -3,13 +3,18 @@ package tool
 import (
 	"fmt"
 	"slices"
+
+	"github.com/ltikit/ltikit/jwks"
 )
 
 // supportedAlgorithms are the id_token algorithms of the LTI Security
 // Framework 1.1 approved list. none and HS* are never accepted.
 var supportedAlgorithms = []string{"RS256", "RS384", "RS512", "ES256", "ES384", "ES512"}
 
-// Validate reports the first problem with the registration, if any.
+// Validate reports the first problem with the registration, if any: a
+// missing or malformed field, a URL that is not https (but on loopback),
+// a public_key that does not parse as a public key (see
+// jwks.ParsePublicKey), an unknown deployment policy or algorithm.
 func (p *Platform) Validate() error {
 	switch {
 	case p.Issuer == "":
@@ -20,6 +25,11 @@ func (p *Platform) Validate() error {
 		return fmt.Errorf("tool: registration %s/%s: auth_url is required", p.Issuer, p.ClientID)
 	case p.JWKSURL == "" && p.PublicKey == "":
 		return fmt.Errorf("tool: registration %s/%s: jwks_url or public_key is required", p.Issuer, p.ClientID)
+	}
+	if p.PublicKey != "" {
+		if _, err := jwks.ParsePublicKey(p.PublicKey); err != nil {
+			return fmt.Errorf("tool: registration %s/%s: public_key cannot verify tokens: %w", p.Issuer, p.ClientID, err)
+		}
 	}
 	for name, u := range map[string]string{"auth_url": p.AuthURL, "token_url": p.TokenURL, "jwks_url": p.JWKSURL} {
 		if u == "" {

@@ -21,7 +21,7 @@ func runInspect(args []string, e *env) error {
 	fs := newFlags(e, "inspect", "[-registrations FILE] [-keys DIR] [-now TIME] TOKEN|FILE|-",
 		"ltikit inspect -registrations registrations.json id_token.txt")
 	regs := fs.String("registrations", os.Getenv(tool.PlatformsEnv), "registrations file to check the token against (env "+tool.PlatformsEnv+")")
-	keysDir := fs.String("keys", "", "the tool's key directory, to verify a deep-linking response the tool signed")
+	keysDir := fs.String("keys", "", "the tool's key `DIR`, to verify the signature of a deep-linking response the tool signed")
 	nowFlag := fs.String("now", "", "the clock to check exp and iat against: RFC 3339 or Unix seconds (default: now)")
 	if err := fs.parse(args); err != nil {
 		return err
@@ -52,7 +52,7 @@ func runInspect(args []string, e *env) error {
 	var ring *jwks.KeyRing
 	if *keysDir != "" {
 		ring, err = jwks.LoadKeyDir(*keysDir)
-	} else {
+	} else { // a tool needs keys; without -keys the tool's signature is not checked
 		var k jwks.Key
 		if k, err = jwks.GenerateKey(); err == nil {
 			ring, err = jwks.NewKeyRing(k)
@@ -72,6 +72,9 @@ func runInspect(args []string, e *env) error {
 	in, err := t.Inspect(ctx, token)
 	if err != nil {
 		return err
+	}
+	if in.ToolMessage && *keysDir == "" {
+		skip(in, "signature", "give -keys DIR (the tool signed this)")
 	}
 	printInspection(e.stdout, in, *regs != "")
 	if *regs == "" || in.OK() {
@@ -118,6 +121,15 @@ func readToken(arg string, stdin io.Reader) (string, error) {
 	return s, nil
 }
 
+// skip marks the check named name skipped, for why.
+func skip(in *tool.Inspection, name, why string) {
+	for i := range in.Checks {
+		if in.Checks[i].Name == name {
+			in.Checks[i] = tool.Check{Name: name, Skipped: why}
+		}
+	}
+}
+
 func printInspection(w io.Writer, in *tool.Inspection, registered bool) {
 	section := func(title string, m map[string]any) {
 		fmt.Fprintln(w, title)
@@ -152,10 +164,11 @@ func printInspection(w io.Writer, in *tool.Inspection, registered bool) {
 	} else {
 		fmt.Fprintln(w, "\nChecks:")
 	}
-	failed := 0
+	failed, skipped := 0, 0
 	for _, c := range in.Checks {
 		switch {
 		case c.Skipped != "":
+			skipped++
 			fmt.Fprintf(w, "  -  %s: skipped, %s\n", c.Name, c.Skipped)
 		case c.Err != nil:
 			failed++
@@ -164,9 +177,14 @@ func printInspection(w io.Writer, in *tool.Inspection, registered bool) {
 			fmt.Fprintf(w, "  ✓  %s\n", c.Name)
 		}
 	}
-	if failed == 0 {
+	switch {
+	case failed == 0 && skipped > 0:
+		fmt.Fprintf(w, "\nResult: every check that ran passed; %d skipped.\n", skipped)
+	case failed == 0:
 		fmt.Fprintln(w, "\nResult: every check passed.")
-	} else {
+	case in.ToolMessage:
+		fmt.Fprintf(w, "\nResult: %d check(s) would fail; the platform would refuse the message.\n", failed)
+	default:
 		fmt.Fprintf(w, "\nResult: %d check(s) would fail; the launch would be refused with the first one.\n", failed)
 	}
 }

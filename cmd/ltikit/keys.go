@@ -15,7 +15,8 @@ import (
 
 // A key directory (jwks.LoadKeyDir) holds <kid>.pem private keys and the
 // file "active" naming the signing key. Every key in it is published in the
-// tool's JWKS. The commands below add two states on top: a key that is
+// tool's JWKS. A running tool reads the directory when it starts, so what
+// these commands change takes effect when the tool restarts; they say so. The commands below add two states on top: a key that is
 // neither active nor retired is "next" (published ahead of use, so
 // platforms that cache the tool's JWKS already know it when it starts
 // signing), and <kid>.retired records when a key stopped signing; it stays
@@ -39,9 +40,16 @@ func runKeys(args []string, e *env) error {
 	if _, ok := examples[sub]; !ok {
 		return usagef("unknown sub-command %q: want new, rotate or list", sub)
 	}
-	fs := newFlags(e, "keys "+sub, "-dir DIR", examples[sub])
-	dir := fs.String("dir", "keys", "key directory")
-	grace := fs.Duration("grace", 24*time.Hour, "rotate: how long a retired key stays published")
+	usage := "-dir DIR"
+	if sub == "rotate" {
+		usage = "-dir DIR [-grace DURATION]"
+	}
+	fs := newFlags(e, "keys "+sub, usage, examples[sub])
+	dir := fs.String("dir", "keys", "the key `DIR`")
+	grace := new(time.Duration)
+	if sub == "rotate" {
+		fs.DurationVar(grace, "grace", 24*time.Hour, "how long a retired key stays published")
+	}
 	if err := fs.parse(args); err != nil {
 		return err
 	}
@@ -120,10 +128,11 @@ func keysNew(e *env, dir string) error {
 		if err := jwks.SetActiveKey(dir, k.ID); err != nil {
 			return err
 		}
-		fmt.Fprintf(e.stdout, "created key %s (%s) in %s: active\n", k.ID, k.Algorithm, dir)
+		fmt.Fprintf(e.stdout, "created key %s (%s) in %s: active once the tool (re)starts\n", k.ID, k.Algorithm, dir)
 		return nil
 	}
-	fmt.Fprintf(e.stdout, "created key %s (%s) in %s: next — published now, signs after `ltikit keys rotate`\n", k.ID, k.Algorithm, dir)
+	fmt.Fprintf(e.stdout, "created key %s (%s) in %s: next — published once the tool restarts (it reads %s at start), signs after `ltikit keys rotate`\n",
+		k.ID, k.Algorithm, dir, dir)
 	return nil
 }
 
@@ -159,7 +168,7 @@ func keysRotate(e *env, dir string, grace time.Duration, now time.Time) error {
 			return err
 		}
 		nextID = k.ID
-		fmt.Fprintf(e.stdout, "created key %s (no next key was published; platforms that cache the JWKS learn it on their next fetch)\n", k.ID)
+		fmt.Fprintf(e.stdout, "created key %s (no next key was published; platforms that cache the JWKS learn it on their next fetch after the restart)\n", k.ID)
 	}
 	if old != nil {
 		stamp := []byte(now.UTC().Format(time.RFC3339) + "\n")
@@ -171,7 +180,7 @@ func keysRotate(e *env, dir string, grace time.Duration, now time.Time) error {
 	if err := jwks.SetActiveKey(dir, nextID); err != nil {
 		return err
 	}
-	fmt.Fprintf(e.stdout, "active key is now %s\n", nextID)
+	fmt.Fprintf(e.stdout, "active key in %s is now %s: restart the tool to sign with it (it reads %[1]s at start)\n", dir, nextID)
 	if old != nil {
 		fmt.Fprintf(e.stdout, "retired %s: stays published until %s\n", old.kid, now.Add(grace).UTC().Format(time.RFC3339))
 	}
@@ -182,7 +191,7 @@ func keysRotate(e *env, dir string, grace time.Duration, now time.Time) error {
 					return err
 				}
 			}
-			fmt.Fprintf(e.stdout, "removed %s: retired %s, grace period over\n", k.kid, k.retired.UTC().Format(time.RFC3339))
+			fmt.Fprintf(e.stdout, "removed %s: retired %s, grace period over (unpublished once the tool restarts)\n", k.kid, k.retired.UTC().Format(time.RFC3339))
 		}
 	}
 	return nil

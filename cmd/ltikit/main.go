@@ -24,6 +24,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
+	"strings"
 )
 
 func main() {
@@ -88,15 +90,32 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		case errors.Is(err, errChecksFailed):
 			return 1
 		case errors.As(err, &ue):
-			fmt.Fprintf(stderr, "ltikit %s: %s (see ltikit %s -h)\n", c.name, ue.msg, c.name)
+			fmt.Fprintf(stderr, "ltikit %s: %s (see ltikit %s -h)\n", c.name, oneLine(ue.msg), c.name)
 			return 2
 		default:
-			fmt.Fprintf(stderr, "ltikit %s: %v\n", c.name, err)
+			fmt.Fprintf(stderr, "ltikit %s: %s\n", c.name, oneLine(err.Error()))
 			return 1
 		}
 	}
 	fmt.Fprintf(stderr, "ltikit: unknown command %q (see ltikit -h)\n", args[0])
 	return 2
+}
+
+// oneLine joins the lines of an error message into one, dropping repeated
+// lines: pgx, for one, reports a failed connection with a line for each
+// address it tried, often twice. The command line reports errors on one
+// line of stderr.
+func oneLine(msg string) string {
+	var lines []string
+	for l := range strings.SplitSeq(msg, "\n") {
+		if l = strings.TrimSpace(l); l != "" && !slices.Contains(lines, l) {
+			lines = append(lines, l)
+		}
+	}
+	if len(lines) < 2 {
+		return strings.Join(lines, "")
+	}
+	return lines[0] + " " + strings.Join(lines[1:], "; ")
 }
 
 func printUsage(w io.Writer) {
@@ -109,7 +128,7 @@ func printUsage(w io.Writer) {
 }
 
 // flags is a flag set that reports errors as one line instead of exiting,
-// and prints usage with an example on -h.
+// and prints usage with an example on -h (and its flags, when it has any).
 type flags struct {
 	*flag.FlagSet
 	help func()
@@ -120,10 +139,15 @@ func newFlags(e *env, name, args, example string) *flags {
 	fs.SetOutput(io.Discard)
 	fs.Usage = func() {}
 	return &flags{FlagSet: fs, help: func() {
-		fmt.Fprintf(e.stderr, "Usage: ltikit %s %s\n\nFlags:\n", name, args)
-		fs.SetOutput(e.stderr)
-		fs.PrintDefaults()
-		fs.SetOutput(io.Discard)
+		fmt.Fprintf(e.stderr, "Usage: ltikit %s %s\n", name, args)
+		n := 0
+		fs.VisitAll(func(*flag.Flag) { n++ })
+		if n > 0 {
+			fmt.Fprintln(e.stderr, "\nFlags:")
+			fs.SetOutput(e.stderr)
+			fs.PrintDefaults()
+			fs.SetOutput(io.Discard)
+		}
 		fmt.Fprintf(e.stderr, "\nExample:\n  %s\n", example)
 	}}
 }

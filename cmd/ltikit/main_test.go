@@ -5,9 +5,12 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/ltikit/ltikit/jwks"
 )
 
 func runCmd(t *testing.T, stdin string, args ...string) (code int, stdout, stderr string) {
@@ -55,6 +58,54 @@ func TestCLI_UsageAndExitStatus(t *testing.T) {
 	}
 }
 
+// TestCLI_Help: -h lists a command's own flags, and no empty Flags section.
+func TestCLI_Help(t *testing.T) {
+	tests := []struct {
+		args        []string
+		want, avoid []string
+	}{
+		{[]string{"keys", "-h"}, []string{"Usage: ltikit keys", "Example:"}, []string{"Flags:"}},
+		{[]string{"registrations", "-h"}, []string{"Usage: ltikit registrations", "Example:"}, []string{"Flags:"}},
+		{[]string{"keys", "new", "-h"}, []string{"Flags:", "-dir DIR"}, []string{"-grace"}},
+		{[]string{"keys", "list", "-h"}, []string{"Flags:", "-dir DIR"}, []string{"-grace"}},
+		{[]string{"keys", "rotate", "-h"}, []string{"Flags:", "-dir DIR", "-grace duration"}, nil},
+		{[]string{"registrations", "add", "-h"}, []string{"-from FILE", "-public-key FILE", "-postgres DSN"}, nil},
+	}
+	for _, tt := range tests {
+		code, _, stderr := runCmd(t, "", tt.args...)
+		if code != 0 {
+			t.Errorf("ltikit %v: exit %d", tt.args, code)
+		}
+		for _, s := range tt.want {
+			if !strings.Contains(stderr, s) {
+				t.Errorf("ltikit %v lacks %q:\n%s", tt.args, s, stderr)
+			}
+		}
+		for _, s := range tt.avoid {
+			if strings.Contains(stderr, s) {
+				t.Errorf("ltikit %v has %q:\n%s", tt.args, s, stderr)
+			}
+		}
+	}
+	if code, _, stderr := runCmd(t, "", "keys", "new", "-grace", "1h"); code != 2 || !strings.Contains(stderr, "-grace") {
+		t.Errorf("keys new -grace: exit %d %q; want 2: only rotate has -grace", code, stderr)
+	}
+}
+
+func TestOneLine(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"plain", "plain"},
+		{"", ""},
+		{"failed to connect:\n\ta: refused\n\ta: refused\n\tb: refused\n", "failed to connect: a: refused; b: refused"},
+		{"x\n\n  \n", "x"},
+	}
+	for _, tt := range tests {
+		if got := oneLine(tt.in); got != tt.want {
+			t.Errorf("oneLine(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
+
 // moodleRegistrations writes a registrations file for the recorded Moodle
 // platform, with its recorded JWKS as a static key.
 func moodleRegistrations(t *testing.T) string {
@@ -95,9 +146,10 @@ func TestCLI_Inspect(t *testing.T) {
 	}{
 		{"decode only", []string{"-now", "1795900615", fixture}, "", 0, []string{`sub: "4"`, "No registrations given"}},
 		{"all checks pass", []string{"-registrations", regs, "-now", "1795900615", fixture}, "", 0,
-			[]string{"✓  signature", "✓  deployment_id", "every check passed", "exp: 2026-11-28T21:17:51Z (in 56s)"}},
-		{"token from stdin", []string{"-registrations", regs, "-now", "1795900615", "-"}, rec.Raw, 0, []string{"every check passed"}},
-		{"token as argument", []string{"-registrations", regs, "-now", "1795900615", rec.Raw}, "", 0, []string{"every check passed"}},
+			[]string{"✓  signature", "✓  deployment_id", "-  nonce: skipped, present;", "-  target_link_uri: skipped, present;",
+				"every check that ran passed; 3 skipped", "exp: 2026-11-28T21:17:51Z (in 56s)"}},
+		{"token from stdin", []string{"-registrations", regs, "-now", "1795900615", "-"}, rec.Raw, 0, []string{"every check that ran passed"}},
+		{"token as argument", []string{"-registrations", regs, "-now", "1795900615", rec.Raw}, "", 0, []string{"every check that ran passed"}},
 		{"expired: clock offset shown", []string{"-registrations", regs, "-now", "1795900911", fixture}, "", 1,
 			[]string{"✗  exp, iat, nbf: token_expired", "exp: 2026-11-28T21:17:51Z (4m0s ago)"}},
 		{"clock behind", []string{"-registrations", regs, "-now", "1795900511", fixture}, "", 1, []string{"token_not_yet_valid"}},
@@ -117,6 +169,81 @@ func TestCLI_Inspect(t *testing.T) {
 				if !strings.Contains(out, s) {
 					t.Errorf("output lacks %q:\n%s", s, out)
 				}
+			}
+		})
+	}
+}
+
+// TestCLI_InspectDeepLinkingResponse inspects a deep-linking response the
+// tool signed for the recorded Moodle: its signature is checked with the
+// tool's keys given with -keys, and skipped without them.
+func TestCLI_InspectDeepLinkingResponse(t *testing.T) {
+	regs := moodleRegistrations(t)
+	keys := filepath.Join(t.TempDir(), "keys")
+	if code, out, stderr := runCmd(t, "", "keys", "new", "-dir", keys); code != 0 {
+		t.Fatalf("keys new: %s %s", out, stderr)
+	}
+	other := filepath.Join(t.TempDir(), "other-keys")
+	if code, out, stderr := runCmd(t, "", "keys", "new", "-dir", other); code != 0 {
+		t.Fatalf("keys new: %s %s", out, stderr)
+	}
+	ring, err := jwks.LoadKeyDir(keys)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const now, ci = 1795900615, "https://purl.imsglobal.org/spec/lti-dl/claim/content_items"
+	response := func(edit func(map[string]any)) string {
+		c := map[string]any{
+			"iss": "2T1DmxSUCu2ZSuu", "aud": "http://127.0.0.1:8081", "iat": now - 1, "exp": now + 300, "nonce": "n-1",
+			"https://purl.imsglobal.org/spec/lti/claim/deployment_id": "1",
+			"https://purl.imsglobal.org/spec/lti/claim/message_type":  "LtiDeepLinkingResponse",
+			"https://purl.imsglobal.org/spec/lti/claim/version":       "1.3.0",
+			ci: []any{map[string]any{"type": "ltiResourceLink", "title": "Quiz"}},
+		}
+		if edit != nil {
+			edit(c)
+		}
+		b, _ := json.Marshal(c)
+		tok, err := ring.Sign(b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(tok)
+	}
+	base := []string{"-registrations", regs, "-now", strconv.Itoa(now)}
+	tests := []struct {
+		name     string
+		args     []string
+		token    string
+		code     int
+		contains []string
+	}{
+		{"with the tool's keys", []string{"-keys", keys}, response(nil), 0,
+			[]string{"✓  signature", "✓  message_type", "✓  content_items", "every check that ran passed"}},
+		{"without keys", nil, response(nil), 0,
+			[]string{"-  signature: skipped, give -keys DIR (the tool signed this)", "✓  content_items"}},
+		{"another tool's keys", []string{"-keys", other}, response(nil), 1,
+			[]string{"✗  signature: unknown_kid", "the platform would refuse the message"}},
+		{"content_items not a list", []string{"-keys", keys}, response(func(c map[string]any) { c[ci] = "none" }), 1,
+			[]string{"✗  content_items: invalid_claim"}},
+		{"another message type", []string{"-keys", keys}, response(func(c map[string]any) {
+			c["https://purl.imsglobal.org/spec/lti/claim/message_type"] = "LtiStartAssessment"
+		}), 1, []string{"✗  message_type: wrong_message_type"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			args := append(append(append([]string{"inspect"}, base...), tt.args...), "-")
+			code, out, stderr := runCmd(t, tt.token, args...)
+			if code != tt.code {
+				t.Fatalf("exit %d, want %d; stderr %s\n%s", code, tt.code, stderr, out)
+			}
+			for _, s := range tt.contains {
+				if !strings.Contains(out, s) {
+					t.Errorf("output lacks %q:\n%s", s, out)
+				}
+			}
+			if strings.Contains(out, "no platform key") {
+				t.Errorf("the tool's signature was checked against a platform's keys:\n%s", out)
 			}
 		})
 	}
@@ -142,15 +269,20 @@ func TestCLI_Keys(t *testing.T) {
 		t.Fatalf("private key file: %v, mode %v; want 0600", err, fi.Mode())
 	}
 	code, out, _ = runCmd(t, "", "keys", "new", "-dir", dir)
-	if code != 0 || !strings.Contains(out, ": next") {
+	// A running tool reads its keys at start: the output says so.
+	if code != 0 || !strings.Contains(out, ": next — published once the tool restarts") || strings.Contains(out, "published now") {
 		t.Fatalf("second keys new: %q", out)
 	}
 	second := strings.Fields(out)[2]
 
-	e := &env{stdout: &bytes.Buffer{}, stderr: &bytes.Buffer{}}
+	stdout := &bytes.Buffer{}
+	e := &env{stdout: stdout, stderr: &bytes.Buffer{}}
 	t0 := time.Now()
 	if err := keysRotate(e, dir, time.Hour, t0); err != nil {
 		t.Fatal(err)
+	}
+	if !strings.Contains(stdout.String(), "is now "+second+": restart the tool to sign with it") {
+		t.Errorf("rotate said %q", stdout)
 	}
 	keys, _ := readKeys(dir)
 	if len(keys) != 2 || activeKID(keys) != second {

@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	starter "github.com/ltikit/ltikit/template"
 )
 
 // checkoutRoot is this ltikit checkout, which generated projects use
@@ -130,6 +132,54 @@ func TestParseInterleaved(t *testing.T) {
 		pos, err := f.parseInterleaved(tc.args)
 		if (err != nil) != tc.wantErr || strings.Join(pos, " ") != tc.pos || *module != tc.module {
 			t.Errorf("%q: got %q, -module %q, err %v; want %q, %q, error %v", tc.args, pos, *module, err, tc.pos, tc.module, tc.wantErr)
+		}
+	}
+}
+
+// The rendered project agrees with what `ltikit new` prints and with the
+// files the tool makes: it listens where the next steps say, clear of
+// moodle-docker's Moodle (localhost:8000) and of ltikit dev (8080), and its
+// .gitignore keeps the keys, the outbox and the registrations file's lock
+// out of git.
+func TestNew_renderedProject(t *testing.T) {
+	t.Parallel()
+	files, err := renderProject(starter.Data{Module: "example.com/quiz", Name: "Quiz", LtikitVersion: "v0.1.0"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(files["main.go"]), `"addr", "`+defaultToolAddr+`"`) {
+		t.Errorf("main.go's -addr default is not %s, which ltikit new prints", defaultToolAddr)
+	}
+	for _, clash := range []string{":8000", ":8080"} {
+		if strings.HasSuffix(defaultToolAddr, clash) {
+			t.Errorf("the tool's default address %s clashes with %s", defaultToolAddr, clash)
+		}
+	}
+	if readme := string(files["README.md"]); !strings.Contains(readme, "http://"+defaultToolAddr) || strings.Contains(readme, "127.0.0.1:8000") {
+		t.Errorf("README.md does not run the tool on %s", defaultToolAddr)
+	}
+	var patterns []string
+	for line := range strings.SplitSeq(string(files[".gitignore"]), "\n") {
+		if line = strings.TrimSpace(line); line != "" && !strings.HasPrefix(line, "#") {
+			patterns = append(patterns, strings.Trim(line, "/"))
+		}
+	}
+	ignored := func(name string) bool {
+		for _, p := range patterns {
+			if ok, _ := filepath.Match(p, name); ok {
+				return true
+			}
+		}
+		return false
+	}
+	for _, name := range []string{"keys", "outbox", "quiz", "registrations.json.lock"} {
+		if !ignored(name) {
+			t.Errorf(".gitignore (%q) does not ignore %s", patterns, name)
+		}
+	}
+	for _, name := range []string{"registrations.json", "main.go", "go.sum", "README.md"} {
+		if ignored(name) {
+			t.Errorf(".gitignore (%q) ignores %s, which belongs in git", patterns, name)
 		}
 	}
 }

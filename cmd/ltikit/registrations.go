@@ -18,15 +18,20 @@ import (
 // regsCommand is one `ltikit registrations` sub-command.
 type regsCommand struct {
 	args, example string
-	// flags adds the sub-command's own flags and returns what runs it
-	// once they are parsed, with the positional arguments.
-	flags func(f *flags) func(ctx context.Context, e *env, s *regsStore, args []string) error
+	// flags adds the sub-command's own flags and returns prepare, which
+	// checks the positional arguments and the flags once they are parsed
+	// and returns what the sub-command does to the store. The store is
+	// opened (and, for add, created) only for a valid command line.
+	flags func(f *flags) func(args []string) (regsAction, error)
 }
+
+// regsAction is what a sub-command does to the store.
+type regsAction func(ctx context.Context, e *env, s *regsStore) error
 
 // regsCommands are the sub-commands, by name.
 var regsCommands = map[string]regsCommand{
 	"list": {"[-json]", "ltikit registrations list -registrations registrations.json", listFlags},
-	"add": {"-moodle URL | -issuer URL -auth-url URL [-token-url URL] -jwks-url URL|-public-key FILE; -client-id ID [-deployment-id ID]...",
+	"add": {"-moodle URL | -issuer URL -auth-url URL [-token-url URL] -jwks-url URL|-public-key FILE; -client-id ID [-deployment-id ID]... | -from FILE",
 		"ltikit registrations add -moodle https://moodle.example.edu -client-id 2T1DmxSUCu2ZSuu -deployment-id 1", addFlags},
 	"approve": {"ISSUER [CLIENT_ID]", "ltikit registrations approve https://moodle.example.edu 2T1DmxSUCu2ZSuu", changeFlags(approve)},
 	"disable": {"ISSUER [CLIENT_ID]", "ltikit registrations disable -postgres postgres://tool@db/tool https://moodle.example.edu", changeFlags(disable)},
@@ -50,13 +55,17 @@ func runRegistrations(args []string, e *env) error {
 	f := newFlags(e, "registrations "+name, "[-registrations FILE | -postgres DSN] "+c.args, c.example)
 	file := f.String("registrations", "", "the registrations `FILE` (default $"+tool.PlatformsEnv+", else registrations.json)")
 	dsn := f.String("postgres", "", "the PostgreSQL database of the registrations (pgstore), a `DSN` such as postgres://user@host/db")
-	runSub := c.flags(f)
+	prepare := c.flags(f)
 	pos, err := f.parseInterleaved(args)
 	if err != nil {
 		return err
 	}
 	if *file != "" && *dsn != "" {
 		return usagef("give -registrations or -postgres, not both")
+	}
+	action, err := prepare(pos)
+	if err != nil {
+		return err
 	}
 	if *file == "" {
 		*file = os.Getenv(tool.PlatformsEnv)
@@ -71,7 +80,7 @@ func runRegistrations(args []string, e *env) error {
 		return err
 	}
 	defer s.close()
-	return runSub(ctx, e, s, pos)
+	return action(ctx, e, s)
 }
 
 // regsStore is the store the command works on, and its name for messages.
@@ -92,7 +101,7 @@ func openRegsStore(ctx context.Context, file, dsn string, create bool) (*regsSto
 		s, err := pgstore.NewPlatforms(ctx, pool)
 		if err != nil {
 			pool.Close()
-			return nil, fmt.Errorf("PostgreSQL: %w", err)
+			return nil, fmt.Errorf("PostgreSQL: %w", err) // one line: see run
 		}
 		return &regsStore{Registrations: s, name: "the database", close: pool.Close}, nil
 	}

@@ -13,26 +13,28 @@ type change func(ctx context.Context, r tool.Registrations, p tool.Platform) (st
 
 // changeFlags makes the sub-command that applies ch to the registration
 // named by ISSUER [CLIENT_ID].
-func changeFlags(ch change) func(*flags) func(context.Context, *env, *regsStore, []string) error {
-	return func(*flags) func(context.Context, *env, *regsStore, []string) error {
-		return func(ctx context.Context, e *env, s *regsStore, args []string) error {
+func changeFlags(ch change) func(*flags) func([]string) (regsAction, error) {
+	return func(*flags) func([]string) (regsAction, error) {
+		return func(args []string) (regsAction, error) {
 			if len(args) < 1 || len(args) > 2 {
-				return usagef("want ISSUER and, when the issuer has several registrations, CLIENT_ID")
+				return nil, usagef("want ISSUER and, when the issuer has several registrations, CLIENT_ID")
 			}
-			clientID := ""
+			issuer, clientID := args[0], ""
 			if len(args) == 2 {
 				clientID = args[1]
 			}
-			p, err := s.find(ctx, args[0], clientID)
-			if err != nil {
-				return err
-			}
-			msg, err := ch(ctx, s, p)
-			if err != nil {
-				return err
-			}
-			fmt.Fprintf(e.stdout, "%s (client_id %s) in %s: %s\n", p.Issuer, p.ClientID, s.name, msg)
-			return nil
+			return func(ctx context.Context, e *env, s *regsStore) error {
+				p, err := s.find(ctx, issuer, clientID)
+				if err != nil {
+					return err
+				}
+				msg, err := ch(ctx, s, p)
+				if err != nil {
+					return err
+				}
+				fmt.Fprintf(e.stdout, "%s (client_id %s) in %s: %s\n", p.Issuer, p.ClientID, s.name, msg)
+				return nil
+			}, nil
 		}
 	}
 }

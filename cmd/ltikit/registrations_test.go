@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -59,6 +60,10 @@ func TestRegistrations_errors(t *testing.T) {
 	path := regsFile(t)
 	before, _ := os.ReadFile(path)
 	key := filepath.Join(t.TempDir(), "missing.pem")
+	badKey := filepath.Join(t.TempDir(), "bad.pem")
+	if err := os.WriteFile(badKey, []byte("-----BEGIN PUBLIC KEY-----\nnot base64\n-----END PUBLIC KEY-----\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	tests := []struct {
 		name     string
 		args     []string
@@ -82,6 +87,13 @@ func TestRegistrations_errors(t *testing.T) {
 		{"add plain http", []string{"add", "-registrations", path, "-moodle", "http://moodle.example.edu", "-client-id", "c"}, 2, "https"},
 		{"add a missing key file", []string{"add", "-registrations", path, "-issuer", "https://lms.example", "-auth-url", "https://lms.example/auth", "-client-id", "c", "-public-key", key}, 1, "no such file"},
 		{"add twice", []string{"add", "-registrations", path, "-moodle", moodleRoot, "-client-id", "2T1DmxSUCu2ZSuu", "-deployment-id", "1"}, 1, "already registered"},
+		{"add a key that does not parse", []string{"add", "-registrations", path, "-issuer", "https://lms.example", "-auth-url", "https://lms.example/auth",
+			"-client-id", "c", "-trust-on-first-use", "-public-key", badKey}, 2, "public_key cannot verify tokens"},
+		{"add -from a missing file", []string{"add", "-registrations", path, "-from", key}, 1, "no such file"},
+		{"add -from with other flags", []string{"add", "-registrations", path, "-from", path, "-client-id", "c"}, 2, "give no -client-id with it"},
+		{"add -from a file already in", []string{"add", "-registrations", path, "-from", path}, 1, "already registered"},
+		{"add -from a file that is not one", []string{"add", "-registrations", path, "-from", badKey}, 1, "registrations"},
+		{"database unreachable", []string{"list", "-postgres", "postgres://ltikit@localhost:1/ltikit?connect_timeout=5"}, 1, "connection refused"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -175,6 +187,70 @@ func hasRow(table string, want []string) bool {
 		}
 	}
 	return false
+}
+
+// A command line that is wrong is refused before the store is opened: the
+// default file is neither created nor required.
+func TestRegistrations_argumentsBeforeStore(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "registrations.json")
+	t.Setenv(tool.PlatformsEnv, path)
+	regs := regsFile(t)
+	tests := []struct {
+		name     string
+		args     []string
+		code     int
+		inStderr string
+	}{
+		{"add without the other flags", []string{"add", "-client-id", "x"}, 2, "issuer is required"},
+		{"add with an argument", []string{"add", "-moodle", "https://m.example", "-client-id", "x", "extra"}, 2, "unexpected argument"},
+		{"add -from with other flags", []string{"add", "-from", regs, "-pending"}, 2, "give no -pending"},
+		{"approve without issuer", []string{"approve"}, 2, "want ISSUER"},
+		{"disable with three arguments", []string{"disable", "a", "b", "c"}, 2, "want ISSUER"},
+		{"remove without issuer", []string{"remove"}, 2, "want ISSUER"},
+		{"list with an argument", []string{"list", "x"}, 2, "unexpected argument"},
+	}
+	for _, tc := range tests {
+		code, _, stderr := runCmd(t, "", append([]string{"registrations"}, tc.args...)...)
+		if code != tc.code || !strings.Contains(stderr, tc.inStderr) {
+			t.Errorf("%s: exit %d, stderr %q; want %d and %q", tc.name, code, stderr, tc.code, tc.inStderr)
+		}
+		if _, err := os.Stat(path); !os.IsNotExist(err) {
+			t.Fatalf("%s: the registrations file was created (%v)", tc.name, err)
+		}
+	}
+	if code, _, stderr := runCmd(t, "", "registrations", "add", "-moodle", "https://m.example", "-client-id", "x", "-deployment-id", "1"); code != 0 {
+		t.Fatalf("a valid add: exit %d %s", code, stderr)
+	}
+	if p := stored(t, path, "https://m.example", "x"); p == nil {
+		t.Error("a valid add did not create the file with the registration")
+	}
+}
+
+// list -json prints what add -from reads: registrations copied from one
+// store to another come out the same.
+func TestRegistrations_copy(t *testing.T) {
+	t.Parallel()
+	src := regsFile(t)
+	code, out, stderr := runCmd(t, "", "registrations", "list", "-json", "-registrations", src)
+	if code != 0 {
+		t.Fatalf("list -json: exit %d %s", code, stderr)
+	}
+	dump := filepath.Join(t.TempDir(), "dump.json")
+	if err := os.WriteFile(dump, []byte(out), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	dst := filepath.Join(t.TempDir(), "copy.json")
+	code, out, stderr = runCmd(t, "", "registrations", "add", "-from", dump, "-registrations", dst)
+	if code != 0 || strings.Count(out, "added") != 3 {
+		t.Fatalf("add -from: exit %d %q %s", code, out, stderr)
+	}
+	want, _ := os.ReadFile(src)
+	wantPs, _ := tool.ParsePlatforms(want)
+	got, _ := os.ReadFile(dst)
+	gotPs, err := tool.ParsePlatforms(got)
+	if err != nil || !reflect.DeepEqual(gotPs, wantPs) {
+		t.Errorf("copied registrations\n got %+v (%v)\nwant %+v", gotPs, err, wantPs)
+	}
 }
 
 // add creates the file it is given; the environment names the default one.

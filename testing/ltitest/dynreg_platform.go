@@ -48,7 +48,8 @@ func (p *Platform) RegistrationURL(t testing.TB, toolURL string) string {
 // RegistrationURL(t, toolURL) in a fresh [Browser], submits the form of
 // each page the tool shows (its confirmation page) as if the
 // administrator clicked its first button, and stops at the page that
-// posts {subject: "org.imsglobal.lti.close"} to the LMS's window.
+// posts {subject: "org.imsglobal.lti.close"} to the LMS's window, from an
+// inline script that the page's Content-Security-Policy lets run.
 //
 // Along the way the tool fetches the platform's OpenID configuration and
 // posts its client registration to URL + "/register", which checks it as
@@ -63,7 +64,7 @@ func (p *Platform) RegistrationURL(t testing.TB, toolURL string) string {
 // Moodle does.
 //
 // Register fails the test unless the tool registered and closed the
-// window. It returns the platform as the new tool sees it: a Platform with
+// window: a last page whose policy blocks its close script fails it. It returns the platform as the new tool sees it: a Platform with
 // the new ClientID and DeploymentID, sharing this one's server, whose
 // Launch and Registration are the new tool's. Closing it does nothing;
 // this Platform owns the server.
@@ -83,6 +84,11 @@ func (p *Platform) Register(t testing.TB, toolURL string) *Platform {
 			t.Fatalf("ltitest: Register: the tool answered %s %s with %s: %s", resp.Request.Method, resp.Request.URL, resp.Status, pageText(body))
 		}
 		if bytes.Contains(body, []byte(closeSubject)) {
+			if err := checkCloseCSP(resp.Header.Values("Content-Security-Policy"), string(body)); err != nil {
+				page := *resp.Request.URL
+				page.RawQuery = "" // the registration token is of no help here
+				t.Fatalf("ltitest: Register: a browser would not close the registration with the tool's last page at %s: %v", &page, err)
+			}
 			break
 		}
 		forms := parseForms(string(body))

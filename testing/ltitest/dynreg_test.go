@@ -189,10 +189,11 @@ func TestRegistrationEndpoint_ExpiredToken(t *testing.T) {
 	}
 }
 
-// TestRegister_ToolWithoutConfirmationPage registers a tool that registers
-// as soon as it is opened, and launches it.
-func TestRegister_ToolWithoutConfirmationPage(t *testing.T) {
-	p := ltitest.NewPlatform(t)
+// registeringTool is a tool that registers with p as soon as its
+// registration URL is opened, and answers with the close page under the
+// Content-Security-Policy policy (none when empty).
+func registeringTool(t *testing.T, policy string) *httptest.Server {
+	t.Helper()
 	var tool *httptest.Server
 	tool = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		q := r.URL.Query()
@@ -217,9 +218,20 @@ func TestRegister_ToolWithoutConfirmationPage(t *testing.T) {
 			http.Error(w, "registration failed", 502)
 			return
 		}
+		if policy != "" {
+			w.Header().Set("Content-Security-Policy", policy)
+		}
 		io.WriteString(w, `<script>(window.opener || window.parent).postMessage({subject:"org.imsglobal.lti.close"}, "*")</script>`)
 	}))
 	t.Cleanup(tool.Close)
+	return tool
+}
+
+// TestRegister_ToolWithoutConfirmationPage registers a tool that registers
+// as soon as it is opened, and launches it.
+func TestRegister_ToolWithoutConfirmationPage(t *testing.T) {
+	p := ltitest.NewPlatform(t)
+	tool := registeringTool(t, "")
 	reg := p.Register(t, tool.URL+"/register")
 	if reg.ClientID == p.ClientID || reg.URL != p.URL {
 		t.Errorf("Register returned client %q at %q", reg.ClientID, reg.URL)
@@ -236,5 +248,28 @@ func TestRegister_ToolWithoutConfirmationPage(t *testing.T) {
 	reg.Close() // does nothing: p owns the server
 	if res, err := http.Get(p.URL + "/openid-configuration"); err != nil || res.StatusCode != http.StatusOK {
 		t.Errorf("after closing the registered tool's view, the platform is down: %v", err)
+	}
+}
+
+// TestRegister_CloseBlockedByCSP: a last page whose Content-Security-Policy
+// blocks its inline close script fails Register, as it leaves a browser's
+// registration window open.
+func TestRegister_CloseBlockedByCSP(t *testing.T) {
+	for _, policy := range []string{
+		"default-src 'self'; style-src 'self' 'unsafe-inline'; base-uri 'none'; frame-ancestors *",
+		"script-src 'sha256-AAAA'",
+	} {
+		p := ltitest.NewPlatform(t)
+		tool := registeringTool(t, policy)
+		tb := &fatalTB{TB: t}
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			p.Register(tb, tool.URL+"/register")
+		}()
+		<-done
+		if !strings.Contains(tb.fatal, "would not close the registration") || !strings.Contains(tb.fatal, "does not allow the inline script") {
+			t.Errorf("policy %q: Register's failure = %q, want the blocked close script", policy, tb.fatal)
+		}
 	}
 }
