@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
+	"strings"
 
 	"github.com/ltikit/ltikit/jwks"
 	"github.com/ltikit/ltikit/middleware"
@@ -76,4 +77,27 @@ func Example() {
 	// Output:
 	// ian 200 grades of Physics 101 for Ian Instructor
 	// ada 403 forbidden_role
+}
+
+// RequireMessageType keeps a deep-linking picker from being opened by any
+// other launch. In the tool it sits behind Session:
+//
+//	mux.Handle("/app/picker", middleware.Session(t)(middleware.RequireMessageType(tool.DeepLinkingRequest)(picker)))
+//
+// Here the launches are put straight into the request context, as a
+// handler's unit test does.
+func ExampleRequireMessageType() {
+	picker := middleware.RequireMessageType(tool.DeepLinkingRequest)(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprint(w, "choose the activities to add")
+	}))
+	for _, mt := range []tool.MessageType{tool.DeepLinkingRequest, tool.ResourceLinkRequest} {
+		r := httptest.NewRequest(http.MethodGet, "/app/picker", nil)
+		r = r.WithContext(tool.ContextWithLaunch(r.Context(), &tool.Launch{MessageType: mt}))
+		w := httptest.NewRecorder()
+		picker.ServeHTTP(w, r)
+		fmt.Println(mt, w.Code, strings.TrimSpace(w.Body.String()))
+	}
+	// Output:
+	// LtiDeepLinkingRequest 200 choose the activities to add
+	// LtiResourceLinkRequest 403 tool: wrong_message_type (message_type): this page cannot be opened by a LtiResourceLinkRequest
 }

@@ -30,7 +30,22 @@ func Launch(t *tool.Tool) func(http.Handler) http.Handler {
 
 // Session restores the launch of a follow-up request inside the LMS iframe
 // ([tool.Tool.SessionLaunch]) and calls next with it in the request context.
-// Requests without a valid launch session are refused (no_session, 401).
+// Requests without a valid launch session are refused (no_session, 401), and
+// so are those that name no launch (the "launch" query parameter or the
+// LTI-Launch header) when the browser holds several launches or the method
+// is not GET or HEAD (missing_launch_id, 400).
+//
+// CSRF: the session cookies are SameSite=None, as the LMS iframe needs, so
+// a browser sends them with requests from any site. What keeps another site
+// from posting as the user is the launch id, which only the tool's pages
+// know: build every link and form with [tool.Launch.Link] (or send the
+// LTI-Launch header from scripts), and keep it out of third-party requests
+// (Referrer-Policy: no-referrer or same-origin). Also put the routes behind
+// http.CrossOriginProtection, which refuses cross-site POSTs that modern
+// browsers mark with Sec-Fetch-Site or Origin (never the launch URL, which
+// receives the platform's cross-site POST):
+//
+//	mux.Handle("/app/", http.NewCrossOriginProtection().Handler(middleware.Session(t)(app)))
 func Session(t *tool.Tool) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

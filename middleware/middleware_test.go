@@ -193,3 +193,45 @@ func TestRequire_WithoutLaunch(t *testing.T) {
 		t.Fatal("a teaching assistant (an instructor sub-role) was refused")
 	}
 }
+
+// TestSession_UnnamedLaunch sends follow-ups that do not name their
+// launch: only a GET or HEAD from a browser with one launch gets it.
+func TestSession_UnnamedLaunch(t *testing.T) {
+	a := newApp(t)
+	one := a.platform.NewBrowser(t)
+	launched := body(t, one.Launch(a.url+"/lti/login", ltitest.Message{UserID: "s1"}))
+	id := launched[strings.Index(launched, "launch=")+len("launch="):]
+	two := a.platform.NewBrowser(t)
+	body(t, two.Launch(a.url+"/lti/login", ltitest.Message{UserID: "s1"}))
+	body(t, two.Launch(a.url+"/lti/login", ltitest.Message{UserID: "s1"}))
+	tests := []struct {
+		name   string
+		b      *ltitest.Browser
+		method string
+		path   string
+		status int
+		code   tool.Code
+	}{
+		{"one launch, GET", one, http.MethodGet, "/app/page", 200, ""},
+		{"one launch, POST naming it", one, http.MethodPost, "/app/page?launch=" + id, 200, ""},
+		{"one launch, POST", one, http.MethodPost, "/app/page", 400, tool.CodeMissingLaunchID},
+		{"one launch, DELETE", one, http.MethodDelete, "/app/page", 400, tool.CodeMissingLaunchID},
+		{"two launches, GET", two, http.MethodGet, "/app/page", 400, tool.CodeMissingLaunchID},
+		{"two launches, POST", two, http.MethodPost, "/app/page", 400, tool.CodeMissingLaunchID},
+		{"another browser's launch, POST", two, http.MethodPost, "/app/page?launch=" + id, 401, tool.CodeNoSession},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			req, _ := http.NewRequest(tt.method, a.url+tt.path, strings.NewReader("x=1"))
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			res, err := tt.b.Client().Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := body(t, res)
+			if res.StatusCode != tt.status || res.Header.Get("LTI-Error-Code") != string(tt.code) {
+				t.Errorf("%d %s %q, want %d %q", res.StatusCode, res.Header.Get("LTI-Error-Code"), got, tt.status, tt.code)
+			}
+		})
+	}
+}

@@ -210,7 +210,7 @@ func TestNewOutbox_Schema(t *testing.T) {
 		t.Error("the record is gone after a restart")
 	}
 	var versions string
-	if err := pool.QueryRow(t.Context(), `SELECT string_agg(component || ' ' || version, ', ' ORDER BY component) FROM ltikit_schema`).Scan(&versions); err != nil || versions != "outbox 1, platforms 1" {
+	if err := pool.QueryRow(t.Context(), `SELECT string_agg(component || ' ' || version, ', ' ORDER BY component) FROM ltikit_schema`).Scan(&versions); err != nil || versions != "outbox 1, platforms 2" {
 		t.Errorf("ltikit_schema: %q, %v", versions, err)
 	}
 	if _, err := pool.Exec(t.Context(), `UPDATE ltikit_schema SET version = 99 WHERE component = 'outbox'`); err != nil {

@@ -37,8 +37,8 @@ func NewPlatforms(ctx context.Context, db *pgxpool.Pool) (*Platforms, error) {
 // selectPlatform reads registrations with their deployments in the order
 // they were recorded; callers add WHERE and ORDER BY.
 const selectPlatform = `SELECT p.issuer, p.client_id, p.deployment_policy, p.auth_url, p.token_url,
-	p.token_audience, p.jwks_url, p.public_key, p.algorithms, p.allow_anonymous, p.disabled, p.pending,
-	coalesce((SELECT array_agg(d.deployment_id ORDER BY d.seq) FROM ltikit_deployments d
+	p.token_audience, p.jwks_url, p.public_key, p.algorithms, p.trusted_audiences, p.allow_anonymous, p.disabled,
+	p.pending, coalesce((SELECT array_agg(d.deployment_id ORDER BY d.seq) FROM ltikit_deployments d
 		WHERE d.issuer = p.issuer AND d.client_id = p.client_id), '{}')
 	FROM ltikit_platforms p `
 
@@ -47,7 +47,7 @@ func scanPlatform(row pgx.Row) (tool.Platform, error) {
 	var p tool.Platform
 	var policy string
 	err := row.Scan(&p.Issuer, &p.ClientID, &policy, &p.AuthURL, &p.TokenURL, &p.TokenAudience,
-		&p.JWKSURL, &p.PublicKey, &p.Algorithms, &p.AllowAnonymous, &p.Disabled, &p.Pending, &p.Deployments)
+		&p.JWKSURL, &p.PublicKey, &p.Algorithms, &p.TrustedAudiences, &p.AllowAnonymous, &p.Disabled, &p.Pending, &p.Deployments)
 	p.DeploymentPolicy = tool.DeploymentPolicy(policy)
 	return p, err
 }
@@ -104,10 +104,10 @@ func (s *Platforms) Add(ctx context.Context, p tool.Platform) error {
 	}
 	return s.inTx(ctx, func(tx pgx.Tx) error {
 		tag, err := tx.Exec(ctx, `INSERT INTO ltikit_platforms (issuer, client_id, deployment_policy, auth_url,
-			token_url, token_audience, jwks_url, public_key, algorithms, allow_anonymous, disabled, pending)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) ON CONFLICT DO NOTHING`,
+			token_url, token_audience, jwks_url, public_key, algorithms, trusted_audiences, allow_anonymous, disabled, pending)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) ON CONFLICT DO NOTHING`,
 			p.Issuer, p.ClientID, string(p.DeploymentPolicy), p.AuthURL, p.TokenURL, p.TokenAudience,
-			p.JWKSURL, p.PublicKey, nonNil(p.Algorithms), p.AllowAnonymous, p.Disabled, p.Pending)
+			p.JWKSURL, p.PublicKey, nonNil(p.Algorithms), nonNil(p.TrustedAudiences), p.AllowAnonymous, p.Disabled, p.Pending)
 		if err != nil {
 			return dbError(err)
 		}
@@ -146,10 +146,10 @@ func (s *Platforms) Update(ctx context.Context, issuer, clientID string, fn func
 			return err
 		}
 		if _, err := tx.Exec(ctx, `UPDATE ltikit_platforms SET deployment_policy = $3, auth_url = $4, token_url = $5,
-			token_audience = $6, jwks_url = $7, public_key = $8, algorithms = $9, allow_anonymous = $10,
-			disabled = $11, pending = $12, updated_at = now() WHERE issuer = $1 AND client_id = $2`,
+			token_audience = $6, jwks_url = $7, public_key = $8, algorithms = $9, trusted_audiences = $10,
+			allow_anonymous = $11, disabled = $12, pending = $13, updated_at = now() WHERE issuer = $1 AND client_id = $2`,
 			issuer, clientID, string(p.DeploymentPolicy), p.AuthURL, p.TokenURL, p.TokenAudience,
-			p.JWKSURL, p.PublicKey, nonNil(p.Algorithms), p.AllowAnonymous, p.Disabled, p.Pending); err != nil {
+			p.JWKSURL, p.PublicKey, nonNil(p.Algorithms), nonNil(p.TrustedAudiences), p.AllowAnonymous, p.Disabled, p.Pending); err != nil {
 			return dbError(err)
 		}
 		if _, err := tx.Exec(ctx, `DELETE FROM ltikit_deployments WHERE issuer = $1 AND client_id = $2`, issuer, clientID); err != nil {
@@ -215,7 +215,7 @@ func dbError(err error) error {
 	return fmt.Errorf("pgstore: %w", err)
 }
 
-// nonNil returns s, or an empty slice for the NOT NULL array column.
+// nonNil returns s, or an empty slice for a NOT NULL array column.
 func nonNil(s []string) []string {
 	if s == nil {
 		return []string{}

@@ -96,6 +96,7 @@ func fullPlatform() tool.Platform {
 		TokenAudience: "https://moodle.example.edu/mod/lti/token.php#aud",
 		JWKSURL:       "https://moodle.example.edu/mod/lti/certs.php",
 		Algorithms:    []string{"RS256"}, AllowAnonymous: true, Pending: true,
+		TrustedAudiences: []string{"https://moodle.example.edu/lti"},
 	}
 }
 
@@ -146,8 +147,45 @@ func TestNewPlatforms_ConcurrentStarts(t *testing.T) {
 		t.Fatalf("concurrent NewPlatforms: %v", err)
 	}
 	var version int
-	if err := newPool(t, schema).QueryRow(t.Context(), `SELECT version FROM ltikit_schema WHERE component = 'platforms'`).Scan(&version); err != nil || version != 1 {
-		t.Errorf("schema version = %d, %v; want 1", version, err)
+	if err := newPool(t, schema).QueryRow(t.Context(), `SELECT version FROM ltikit_schema WHERE component = 'platforms'`).Scan(&version); err != nil || version != 2 {
+		t.Errorf("schema version = %d, %v; want 2", version, err)
+	}
+}
+
+// TestNewPlatforms_MigratesVersion1 opens a database an ltikit with the
+// first schema wrote: migration 2 adds trusted_audiences, empty for the
+// registrations already there.
+func TestNewPlatforms_MigratesVersion1(t *testing.T) {
+	_, schema := newStore(t)
+	pool := newPool(t, schema)
+	ctx := t.Context()
+	for _, q := range []string{ // back to version 1, with a registration in it
+		`ALTER TABLE ltikit_platforms DROP COLUMN trusted_audiences`,
+		`UPDATE ltikit_schema SET version = 1 WHERE component = 'platforms'`,
+		`INSERT INTO ltikit_platforms (issuer, client_id, auth_url, jwks_url, algorithms)
+			VALUES ('https://old.example.edu', 'c1', 'https://old.example.edu/auth', 'https://old.example.edu/jwks', '{RS256}')`,
+		`INSERT INTO ltikit_deployments (issuer, client_id, deployment_id) VALUES ('https://old.example.edu', 'c1', '1')`,
+	} {
+		if _, err := pool.Exec(ctx, q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	s, err := pgstore.NewPlatforms(ctx, pool)
+	if err != nil {
+		t.Fatalf("NewPlatforms on a version 1 schema: %v", err)
+	}
+	p, err := s.Platform(ctx, "https://old.example.edu", "c1")
+	if err != nil || len(p.TrustedAudiences) != 0 || len(p.Deployments) != 1 {
+		t.Fatalf("registration from version 1 = %+v, %v; want it with no trusted audiences", p, err)
+	}
+	if err := s.Update(ctx, p.Issuer, p.ClientID, func(p *tool.Platform) error {
+		p.TrustedAudiences = []string{"https://old.example.edu/lti"}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if p, err = s.Platform(ctx, p.Issuer, p.ClientID); err != nil || !reflect.DeepEqual(p.TrustedAudiences, []string{"https://old.example.edu/lti"}) {
+		t.Errorf("trusted audiences after Update = %+v, %v", p, err)
 	}
 }
 

@@ -52,6 +52,8 @@ var platformsMigrations = []string{
 		PRIMARY KEY (issuer, client_id, deployment_id),
 		FOREIGN KEY (issuer, client_id) REFERENCES ltikit_platforms (issuer, client_id) ON DELETE CASCADE
 	);`,
+	// 2: the audiences besides client_id a registration's id_tokens may name.
+	`ALTER TABLE ltikit_platforms ADD COLUMN trusted_audiences text[] NOT NULL DEFAULT '{}';`,
 }
 
 // outboxComponent names the score outbox's table in ltikit_schema.

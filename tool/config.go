@@ -43,14 +43,16 @@ type Config struct {
 	// in-memory store (one process). Use a shared store when several
 	// processes serve the tool.
 	Store Store
-	// Sessions stores the cookie session that ties follow-up requests to
-	// launches. Default: a gorilla/sessions cookie store keyed with
+	// Sessions stores the cookie sessions that tie follow-up requests to
+	// launches, one per launch (named "ltikit_launch_" and the start of
+	// the launch id). Default: a gorilla/sessions cookie store keyed with
 	// SessionKeys.
 	Sessions sessions.Store
 	// SessionKeys authenticate (and, when a second key of 16, 24 or 32
-	// bytes follows, encrypt) the default session cookie; see
+	// bytes follows, encrypt) the default session cookies; see
 	// securecookie. Default: a random key per process, so sessions do not
-	// survive a restart or span processes.
+	// survive a restart or span processes: set it whenever Store is shared
+	// ([New] logs a warning when Store is set and SessionKeys is not).
 	SessionKeys [][]byte
 
 	// HTTPClient makes every outbound request. Default: 10-second timeout,
@@ -58,7 +60,7 @@ type Config struct {
 	HTTPClient *http.Client
 	// Now is the clock. Default: time.Now.
 	Now func() time.Time
-	// Leeway is the clock skew allowed on exp and iat. Default: 30 seconds,
+	// Leeway is the clock skew allowed on exp, iat and nbf. Default: 30 seconds,
 	// which passes Moodle's 60-second tokens with a few seconds of skew.
 	Leeway time.Duration
 	// MaxTokenAge rejects tokens whose iat is older than this. Default: 10 minutes.
@@ -146,6 +148,10 @@ func (cfg Config) withDefaults() (Config, error) {
 	if len(cfg.MessageTypes) == 0 {
 		cfg.MessageTypes = []MessageType{ResourceLinkRequest, DeepLinkingRequest,
 			SubmissionReviewRequest, StartProctoring, EndAssessment}
+	}
+	if _, memory := cfg.Store.(*MemoryStore); cfg.Store != nil && !memory && cfg.Sessions == nil && len(cfg.SessionKeys) == 0 {
+		cfg.Logger.Warn("ltikit: Config.Store is set but Config.SessionKeys is not: session cookies are keyed with a random key per process, " +
+			"so follow-up requests fail on the tool's other processes and after a restart; set SessionKeys")
 	}
 	if cfg.Store == nil {
 		cfg.Store = NewMemoryStore()

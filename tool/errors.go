@@ -31,7 +31,7 @@ const (
 	CodeWrongAudience          Code = "wrong_audience"           // aud lacks client_id, or untrusted extra audiences
 	CodeWrongAuthorizedParty   Code = "wrong_azp"                // azp missing or not client_id
 	CodeTokenExpired           Code = "token_expired"            // exp passed, or iat too old
-	CodeTokenNotYetValid       Code = "token_not_yet_valid"      // iat (or nbf) in the future
+	CodeTokenNotYetValid       Code = "token_not_yet_valid"      // iat or nbf in the future
 	CodeMissingNonce           Code = "missing_nonce"            // token has no nonce
 	CodeNonceMismatch          Code = "nonce_mismatch"           // nonce differs from the login's
 	CodeNonceReplayed          Code = "nonce_replayed"           // nonce already used
@@ -42,6 +42,7 @@ const (
 	CodeTargetLinkMismatch     Code = "target_link_mismatch"     // signed target_link_uri differs from the login's
 	CodeAnonymousLaunch        Code = "anonymous_launch"         // no sub and the registration refuses anonymous launches
 	CodeNoSession              Code = "no_session"               // follow-up request without a (valid) launch session
+	CodeMissingLaunchID        Code = "missing_launch_id"        // follow-up names no launch: several in the browser, or an unsafe method
 	CodeForbiddenRole          Code = "forbidden_role"           // RequireRole refused the launch
 	CodeWrongMessageType       Code = "wrong_message_type"       // RequireMessageType refused the launch
 	CodeStoreFailure           Code = "store_failure"            // a state store failed
@@ -145,6 +146,7 @@ var (
 	ErrTargetLinkMismatch     = &Error{Code: CodeTargetLinkMismatch}
 	ErrAnonymousLaunch        = &Error{Code: CodeAnonymousLaunch}
 	ErrNoSession              = &Error{Code: CodeNoSession}
+	ErrMissingLaunchID        = &Error{Code: CodeMissingLaunchID}
 	ErrForbiddenRole          = &Error{Code: CodeForbiddenRole}
 	ErrWrongMessageType       = &Error{Code: CodeWrongMessageType}
 	ErrStoreFailure           = &Error{Code: CodeStoreFailure}

@@ -45,6 +45,10 @@ type Platform struct {
 	// Algorithms are the accepted id_token signature algorithms.
 	// Empty means RS256 only. Allowed: RS256, RS384, RS512, ES256, ES384, ES512.
 	Algorithms []string `json:"algorithms,omitempty"`
+	// TrustedAudiences are the values besides ClientID that an id_token's
+	// aud may hold. Empty (the default) refuses a token with any other
+	// audience (SEC-VAL-04); azp must still be ClientID.
+	TrustedAudiences []string `json:"trusted_audiences,omitempty"`
 	// AllowAnonymous accepts launches without sub. Off by default: the
 	// LTI certification suite treats a resource-link launch without sub as bad.
 	AllowAnonymous bool `json:"allow_anonymous,omitempty"`

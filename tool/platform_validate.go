@@ -3,6 +3,7 @@ package tool
 import (
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/ltikit/ltikit/jwks"
 )
@@ -14,7 +15,8 @@ var supportedAlgorithms = []string{"RS256", "RS384", "RS512", "ES256", "ES384", 
 // Validate reports the first problem with the registration, if any: a
 // missing or malformed field, a URL that is not https (but on loopback),
 // a public_key that does not parse as a public key (see
-// jwks.ParsePublicKey), an unknown deployment policy or algorithm.
+// jwks.ParsePublicKey), an unknown deployment policy or algorithm, an
+// empty trusted audience.
 func (p *Platform) Validate() error {
 	switch {
 	case p.Issuer == "":
@@ -49,6 +51,11 @@ func (p *Platform) Validate() error {
 		return fmt.Errorf("tool: registration %s/%s: deployment_ids is empty; list them or use deployment_policy %q",
 			p.Issuer, p.ClientID, TrustOnFirstUse)
 	}
+	for _, a := range p.TrustedAudiences {
+		if strings.TrimSpace(a) == "" {
+			return fmt.Errorf("tool: registration %s/%s: trusted_audiences holds an empty audience", p.Issuer, p.ClientID)
+		}
+	}
 	for _, a := range p.Algorithms {
 		if !slices.Contains(supportedAlgorithms, a) {
 			return fmt.Errorf("tool: registration %s/%s: algorithm %q not allowed (want one of %v)",
@@ -62,5 +69,6 @@ func (p *Platform) Validate() error {
 func (p Platform) clone() Platform {
 	p.Deployments = slices.Clone(p.Deployments)
 	p.Algorithms = slices.Clone(p.Algorithms)
+	p.TrustedAudiences = slices.Clone(p.TrustedAudiences)
 	return p
 }

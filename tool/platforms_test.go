@@ -45,16 +45,17 @@ func TestPlatforms_Lookup(t *testing.T) {
 
 func TestPlatforms_Validate(t *testing.T) {
 	tests := map[string]func(*Platform){
-		"no issuer":         func(p *Platform) { p.Issuer = "" },
-		"no client id":      func(p *Platform) { p.ClientID = "" },
-		"no auth url":       func(p *Platform) { p.AuthURL = "" },
-		"no keys":           func(p *Platform) { p.JWKSURL = "" },
-		"bad policy":        func(p *Platform) { p.DeploymentPolicy = "anything" },
-		"no deployments":    func(p *Platform) { p.Deployments = nil },
-		"alg none":          func(p *Platform) { p.Algorithms = []string{"none"} },
-		"alg HS256":         func(p *Platform) { p.Algorithms = []string{"RS256", "HS256"} },
-		"http auth url":     func(p *Platform) { p.AuthURL = "http://lms.example/auth" },
-		"relative jwks url": func(p *Platform) { p.JWKSURL = "/jwks" },
+		"no issuer":              func(p *Platform) { p.Issuer = "" },
+		"no client id":           func(p *Platform) { p.ClientID = "" },
+		"no auth url":            func(p *Platform) { p.AuthURL = "" },
+		"no keys":                func(p *Platform) { p.JWKSURL = "" },
+		"bad policy":             func(p *Platform) { p.DeploymentPolicy = "anything" },
+		"no deployments":         func(p *Platform) { p.Deployments = nil },
+		"alg none":               func(p *Platform) { p.Algorithms = []string{"none"} },
+		"alg HS256":              func(p *Platform) { p.Algorithms = []string{"RS256", "HS256"} },
+		"empty trusted audience": func(p *Platform) { p.TrustedAudiences = []string{"https://other.example", " "} },
+		"http auth url":          func(p *Platform) { p.AuthURL = "http://lms.example/auth" },
+		"relative jwks url":      func(p *Platform) { p.JWKSURL = "/jwks" },
 	}
 	for name, mutate := range tests {
 		p := testPlatform()

@@ -1,7 +1,9 @@
 package tool
 
 import (
+	"bytes"
 	"context"
+	"sync"
 	"time"
 
 	"github.com/patrickmn/go-cache"
@@ -9,9 +11,11 @@ import (
 
 // MemoryStore is the default [Store]: an in-process cache (go-cache) with
 // TTLs. It is safe for concurrent use, but only within one process; several
-// processes serving the same tool need a shared store.
+// processes serving the same tool need a shared store. Values are copied
+// in and out.
 type MemoryStore struct {
-	c *cache.Cache
+	mu sync.Mutex // serializes Add and Take: go-cache has no get-and-delete
+	c  *cache.Cache
 }
 
 // NewMemoryStore returns an empty MemoryStore that purges expired entries
@@ -20,12 +24,11 @@ func NewMemoryStore() *MemoryStore {
 	return &MemoryStore{c: cache.New(cache.NoExpiration, time.Minute)}
 }
 
-// takenSuffix marks a key as consumed by Take; see Take.
-const takenSuffix = "\x00taken"
-
-// Add implements Store using go-cache's atomic add-if-absent.
+// Add implements Store.
 func (s *MemoryStore) Add(_ context.Context, key string, value []byte, ttl time.Duration) error {
-	if err := s.c.Add(key, value, ttl); err != nil {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := s.c.Add(key, bytes.Clone(value), ttl); err != nil {
 		return ErrKeyExists
 	}
 	return nil
@@ -37,29 +40,19 @@ func (s *MemoryStore) Get(_ context.Context, key string) ([]byte, error) {
 	if !ok {
 		return nil, ErrKeyNotFound
 	}
-	if _, taken := s.c.Get(key + takenSuffix); taken {
-		return nil, ErrKeyNotFound
-	}
-	return v.([]byte), nil
+	return bytes.Clone(v.([]byte)), nil
 }
 
-// Take implements Store. go-cache has no get-and-delete, so the first caller
-// claims the key with an atomic Add of a tombstone; only that caller gets
-// the value.
+// Take implements Store. It holds the lock Add holds, so that of several
+// callers one gets the value, and a key added again after Take (or after
+// it expired) is never deleted by a Take of the old value.
 func (s *MemoryStore) Take(_ context.Context, key string) ([]byte, error) {
-	v, exp, ok := s.c.GetWithExpiration(key)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	v, ok := s.c.Get(key)
 	if !ok {
 		return nil, ErrKeyNotFound
 	}
-	ttl := cache.NoExpiration
-	if !exp.IsZero() {
-		if ttl = time.Until(exp); ttl <= 0 {
-			return nil, ErrKeyNotFound
-		}
-	}
-	if err := s.c.Add(key+takenSuffix, struct{}{}, ttl); err != nil {
-		return nil, ErrKeyNotFound
-	}
 	s.c.Delete(key)
-	return v.([]byte), nil
+	return v.([]byte), nil // Add's copy, no longer in the cache
 }

@@ -17,8 +17,11 @@ import (
 // OIDC error) to the tool's launch URL and returns the verified launch. It
 // fails closed, in this order: state present, bound to this browser's
 // cookie and used once; signature with the registration's key and pinned
-// algorithms; iss; aud and azp; exp and iat; nonce; deployment; version;
+// algorithms; iss; aud (client_id, and no audience the registration does
+// not trust) and azp; exp, iat and nbf; nonce; deployment; version;
 // message type; the claims that message type requires; target_link_uri.
+// A post that carries an OIDC error is refused with CodePlatformError and
+// never verified as a launch.
 //
 // VerifyLaunch stores nothing for a refused launch. It consumes the state
 // and the nonce, records a trust-on-first-use deployment, and does not set
@@ -39,35 +42,12 @@ func (t *Tool) verifyRequest(w http.ResponseWriter, r *http.Request) (*Launch, s
 	if err := r.ParseForm(); err != nil {
 		return nil, "", &Error{Code: CodeInvalidRequest, Detail: "unreadable launch form", Err: err}
 	}
-	ctx := r.Context()
 	state := r.PostForm.Get("state")
-	if state == "" {
-		if e := r.PostForm.Get("error"); e != "" {
-			return nil, "", platformError(r)
-		}
-		return nil, "", &Error{Code: CodeMissingState, Claim: "state", Detail: "the launch has no state"}
-	}
-	if len(state) < 16 || len(state) > 128 {
-		return nil, "", &Error{Code: CodeStateMismatch, Claim: "state", Detail: "the state is not one this tool issued"}
-	}
-	c, err := r.Cookie(stateCookiePrefix + state[:16])
-	if err != nil || subtle.ConstantTimeCompare([]byte(c.Value), []byte(state)) != 1 {
-		return nil, state, &Error{Code: CodeStateMismatch, Claim: "state",
-			Detail: "the state is not bound to this browser (state cookie missing: blocked third-party cookies, or a launch started in another browser)"}
-	}
-	raw, err := t.cfg.Store.Take(ctx, "login:"+state)
-	if errors.Is(err, ErrKeyNotFound) {
-		return nil, state, &Error{Code: CodeStateNotFound, Claim: "state", Detail: "the login expired or the launch was already used"}
-	} else if err != nil {
-		return nil, state, &Error{Code: CodeStoreFailure, Detail: "could not read the pending login", Err: err}
-	}
-	var login pendingLogin
-	if err := json.Unmarshal(raw, &login); err != nil {
-		return nil, state, &Error{Code: CodeStoreFailure, Detail: "corrupt pending login", Err: err}
-	}
 	if r.PostForm.Get("error") != "" {
-		e := platformError(r)
-		e.Issuer, e.ClientID = login.Issuer, login.ClientID
+		return nil, state, t.platformError(r, state)
+	}
+	login, e := t.takeLogin(r, state)
+	if e != nil {
 		return nil, state, e
 	}
 	token := r.PostForm.Get("id_token")
@@ -75,8 +55,35 @@ func (t *Tool) verifyRequest(w http.ResponseWriter, r *http.Request) (*Launch, s
 		return nil, state, &Error{Code: CodeInvalidRequest, Claim: "id_token", Detail: "the launch has no id_token",
 			Issuer: login.Issuer, ClientID: login.ClientID}
 	}
-	l, err := t.verifyToken(ctx, &login, []byte(token))
+	l, err := t.verifyToken(r.Context(), login, []byte(token))
 	return l, state, err
+}
+
+// takeLogin checks that state is bound to this browser by its state cookie
+// and consumes the pending login it names.
+func (t *Tool) takeLogin(r *http.Request, state string) (*pendingLogin, *Error) {
+	if state == "" {
+		return nil, &Error{Code: CodeMissingState, Claim: "state", Detail: "the launch has no state"}
+	}
+	if len(state) < 16 || len(state) > 128 {
+		return nil, &Error{Code: CodeStateMismatch, Claim: "state", Detail: "the state is not one this tool issued"}
+	}
+	c, err := r.Cookie(stateCookiePrefix + state[:16])
+	if err != nil || subtle.ConstantTimeCompare([]byte(c.Value), []byte(state)) != 1 {
+		return nil, &Error{Code: CodeStateMismatch, Claim: "state",
+			Detail: "the state is not bound to this browser (state cookie missing: blocked third-party cookies, or a launch started in another browser)"}
+	}
+	raw, err := t.cfg.Store.Take(r.Context(), "login:"+state)
+	if errors.Is(err, ErrKeyNotFound) {
+		return nil, &Error{Code: CodeStateNotFound, Claim: "state", Detail: "the login expired or the launch was already used"}
+	} else if err != nil {
+		return nil, &Error{Code: CodeStoreFailure, Detail: "could not read the pending login", Err: err}
+	}
+	var login pendingLogin
+	if err := json.Unmarshal(raw, &login); err != nil {
+		return nil, &Error{Code: CodeStoreFailure, Detail: "corrupt pending login", Err: err}
+	}
+	return &login, nil
 }
 
 // verifyToken runs every check on the id_token of a login.
@@ -168,6 +175,12 @@ var claimChecks = []claimCheck{
 		if !slices.Contains(l.Audience, p.ClientID) {
 			return &Error{Code: CodeWrongAudience, Claim: "aud", Detail: fmt.Sprintf("aud %s does not contain client_id %s", quoteList(l.Audience), quote(p.ClientID))}
 		}
+		for _, a := range l.Audience { // SEC-VAL-04: no audience the tool does not trust
+			if a != p.ClientID && !slices.Contains(p.TrustedAudiences, a) {
+				return &Error{Code: CodeWrongAudience, Claim: "aud", Detail: fmt.Sprintf("aud %s names %s, which is neither client_id %s nor one of the registration's trusted_audiences",
+					quoteList(l.Audience), quote(a), quote(p.ClientID))}
+			}
+		}
 		return nil
 	}},
 	{"azp", func(_ *Tool, p *Platform, _ *pendingLogin, l *Launch) error {
@@ -249,6 +262,9 @@ func (t *Tool) checkTimes(l *Launch) error {
 	case l.IssuedAt.After(now.Add(leeway)):
 		return &Error{Code: CodeTokenNotYetValid, Claim: "iat", Detail: fmt.Sprintf("the token was issued %s in the future of the tool's clock (%s, leeway %s); the clocks are out of sync",
 			l.IssuedAt.Sub(now).Round(time.Second), now.UTC().Format(time.RFC3339), leeway)}
+	case !l.NotBefore.IsZero() && l.NotBefore.After(now.Add(leeway)):
+		return &Error{Code: CodeTokenNotYetValid, Claim: "nbf", Detail: fmt.Sprintf("the token's nbf is %s in the future of the tool's clock (%s, leeway %s); the clocks are out of sync",
+			l.NotBefore.Sub(now).Round(time.Second), now.UTC().Format(time.RFC3339), leeway)}
 	case now.Sub(l.IssuedAt) > t.cfg.MaxTokenAge+leeway:
 		return &Error{Code: CodeTokenExpired, Claim: "iat", Detail: fmt.Sprintf("the token was issued %s ago, more than the maximum age %s",
 			now.Sub(l.IssuedAt).Round(time.Second), t.cfg.MaxTokenAge)}
@@ -326,8 +342,11 @@ func keyError(err error) *Error {
 	return e
 }
 
-// platformError reports an OIDC error response (error, error_description).
-func platformError(r *http.Request) *Error {
+// platformError reports an OIDC error response (error, error_description)
+// posted to the launch URL. The state, if any, is consumed like a
+// launch's; when it is not bound to this browser the detail says so, but
+// the error stays platform_error: the platform's answer is the news.
+func (t *Tool) platformError(r *http.Request, state string) *Error {
 	desc := r.PostForm.Get("error_description")
 	if len(desc) > 300 {
 		desc = desc[:300] + "…"
@@ -336,7 +355,14 @@ func platformError(r *http.Request) *Error {
 	if desc != "" {
 		d += ": " + quote(desc)
 	}
-	return &Error{Code: CodePlatformError, Claim: "error", Detail: d, Err: &PlatformError{Code: r.PostForm.Get("error"), Description: desc}}
+	e := &Error{Code: CodePlatformError, Claim: "error", Err: &PlatformError{Code: r.PostForm.Get("error"), Description: desc}}
+	if login, err := t.takeLogin(r, state); err != nil {
+		d += " (the answer is not bound to a login of this browser: " + string(err.Code) + ", " + err.Detail + ")"
+	} else {
+		e.Issuer, e.ClientID = login.Issuer, login.ClientID
+	}
+	e.Detail = d
+	return e
 }
 
 // PlatformError is an OIDC error the platform posted to the launch URL

@@ -16,6 +16,12 @@
 // sentinel errors, deployments recorded by trust-on-first-use, and
 // atomic changes under concurrent use.
 //
+// [TestStore] checks a [tool.Store], where a tool keeps its pending
+// logins, used nonces and launches (Redis, memcached, a SQL table, …):
+// exact keys, values copied, expiry, an atomic add-if-absent and a Take
+// that only one of several concurrent callers wins, which is what makes a
+// state and a nonce single-use across processes.
+//
 // [TestOutbox] does the same for [outbox.Store], where the grade outbox
 // keeps scores until they are delivered: run it against a PostgreSQL or
 // Redis store before delivering from it.

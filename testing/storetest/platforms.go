@@ -66,8 +66,9 @@ func full(issuer, clientID string) tool.Platform {
 		TokenURL:         issuer + "/mod/lti/token.php",
 		TokenAudience:    issuer + "/oauth2/token",
 		JWKSURL:          issuer + "/mod/lti/certs.php",
-		PublicKey:        `{"kty":"RSA","n":"AQAB","e":"AQAB"}`,
+		PublicKey:        `{"kty":"EC","crv":"P-256","x":"O-Uf1IDhQ1nIe-C_F17L-EOvE14sYLJDSw1IuS2cE-M","y":"uqtlP6C7AiezF_nqxzb5DH-58eqVVS-dZXxNKAfwO34"}`, // a key stores can verify with
 		Algorithms:       []string{"RS256", "ES256"},
+		TrustedAudiences: []string{issuer + "/lti"},
 		AllowAnonymous:   true,
 		Disabled:         true,
 		Pending:          true,
@@ -279,7 +280,7 @@ func testUpdate(t testing.TB, s tool.Registrations) {
 	if err := s.Update(ctx, issuerA, "c1", func(p *tool.Platform) error {
 		seen = *p
 		p.Deployments = []string{"only"}
-		p.Algorithms = nil
+		p.Algorithms, p.TrustedAudiences = nil, nil
 		p.PublicKey, p.TokenAudience = "", ""
 		p.Disabled, p.Pending, p.AllowAnonymous = false, false, false
 		return nil
@@ -289,7 +290,7 @@ func testUpdate(t testing.TB, s tool.Registrations) {
 	if !equal(seen, want) {
 		t.Errorf("Update's fn received %+v, want the stored registration %+v", seen, want)
 	}
-	want.Deployments, want.Algorithms, want.PublicKey, want.TokenAudience = []string{"only"}, nil, "", ""
+	want.Deployments, want.Algorithms, want.TrustedAudiences, want.PublicKey, want.TokenAudience = []string{"only"}, nil, nil, "", ""
 	want.Disabled, want.Pending, want.AllowAnonymous = false, false, false
 	expectList(t, s, want, minimal(issuerA, "c2"))
 }
@@ -470,6 +471,9 @@ func equal(a, b tool.Platform) bool {
 		}
 		if len(p.Algorithms) == 0 {
 			p.Algorithms = nil
+		}
+		if len(p.TrustedAudiences) == 0 {
+			p.TrustedAudiences = nil
 		}
 		return p
 	}

@@ -190,6 +190,7 @@ func (f *fake) copyOf(p *tool.Platform) *tool.Platform {
 	}
 	c := *p
 	c.Deployments, c.Algorithms = slices.Clone(p.Deployments), slices.Clone(p.Algorithms)
+	c.TrustedAudiences = slices.Clone(p.TrustedAudiences)
 	return &c
 }
 

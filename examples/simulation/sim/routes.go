@@ -24,8 +24,11 @@ func (a *App) routes(static http.Handler) http.Handler {
 
 	// Requests from the lab's pages inside the LMS iframe: the session
 	// cookie and the launch id in the URL (Launch.Link) restore the launch.
+	// Their POSTs come only from the lab's own pages: CrossOriginProtection
+	// refuses cross-site ones, and Session refuses a POST without its
+	// launch id.
 	app := r.PathPrefix("/app").Subrouter()
-	app.Use(middleware.Session(t))
+	app.Use(http.NewCrossOriginProtection().Handler, middleware.Session(t))
 	app.HandleFunc("/lab", a.lab).Methods(http.MethodGet)
 	app.HandleFunc("/attempt", a.attempt).Methods(http.MethodPost)
 	app.Handle("/class", middleware.RequireRole(tool.RoleInstructor)(http.HandlerFunc(a.class))).Methods(http.MethodGet)
