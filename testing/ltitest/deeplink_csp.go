@@ -27,12 +27,8 @@ func checkFormCSP(policies []string, pageURL, action *url.URL, page string) erro
 			if sources, ok := d["form-action"]; ok && !slices.ContainsFunc(sources, func(s string) bool { return sourceMatches(s, action, pageURL) }) {
 				return fmt.Errorf("form-action %q does not allow %s", strings.Join(sources, " "), action)
 			}
-			sources, ok := d["script-src"]
-			if !ok {
-				sources, ok = d["default-src"]
-			}
-			if ok && !inlineScriptAllowed(sources, page) {
-				return fmt.Errorf("script-src %q does not allow the inline script that submits the form", strings.Join(sources, " "))
+			if why := scriptBlocked(d, page, ".submit()"); why != "" {
+				return fmt.Errorf("%s that submits the form", why)
 			}
 		}
 	}
@@ -54,49 +50,30 @@ func parseCSP(policy string) map[string][]string {
 	return d
 }
 
-// inlineScriptAllowed reports whether sources let the page's script that
-// calls submit() run: by its hash, its nonce, or 'unsafe-inline' when the
-// list has neither hashes nor nonces.
-func inlineScriptAllowed(sources []string, page string) bool {
-	attrs, text, ok := submitScript(page)
+// scriptBlocked reports why the policy d would stop the inline script of
+// page whose text contains marker from running, "" when it would not. It
+// applies script-src-elem, else script-src, else default-src, as CSP
+// Level 3 does for a script element.
+func scriptBlocked(d map[string][]string, page, marker string) string {
+	attrs, text, ok := inlineScript(page, marker)
 	if !ok {
-		return false
+		return "no inline script element contains " + marker
 	}
-	unsafeInline, hashOrNonce := false, false
-	for _, s := range sources {
-		v := strings.Trim(s, "'")
-		alg, val, _ := strings.Cut(v, "-")
-		switch strings.ToLower(alg) {
-		case "nonce":
-			hashOrNonce = true
-			if n, ok := attrs["nonce"]; ok && n == val {
-				return true
+	for _, name := range []string{"script-src-elem", "script-src", "default-src"} {
+		if sources, ok := d[name]; ok {
+			if !inlineAllowed(sources, attrs, text) {
+				return fmt.Sprintf("%s %q does not allow the inline script", name, strings.Join(sources, " "))
 			}
-		case "sha256", "sha384", "sha512":
-			hashOrNonce = true
-			if scriptDigest(strings.ToLower(alg), text) == val {
-				return true
-			}
-		}
-		if strings.EqualFold(s, "'unsafe-inline'") {
-			unsafeInline = true
+			return ""
 		}
 	}
-	return unsafeInline && !hashOrNonce
+	return ""
 }
 
-// submitScript finds the script element of page that calls submit(): its
-// attributes and text.
-func submitScript(page string) (attrs map[string]string, text string, ok bool) {
-	// Lower case byte by byte, ASCII only, so that indices in lower are
-	// valid in page.
-	lb := []byte(page)
-	for i, c := range lb {
-		if 'A' <= c && c <= 'Z' {
-			lb[i] = c + 'a' - 'A'
-		}
-	}
-	lower := string(lb)
+// inlineScript finds the first inline script element of page (one without
+// src) whose text contains marker: its attributes and text.
+func inlineScript(page, marker string) (attrs map[string]string, text string, ok bool) {
+	lower := asciiLower(page)
 	for i := 0; ; {
 		start := strings.Index(lower[i:], "<script")
 		if start < 0 {
@@ -109,11 +86,49 @@ func submitScript(page string) (attrs map[string]string, text string, ok bool) {
 		if end < 0 {
 			return nil, "", false
 		}
-		if text = page[body : body+end]; strings.Contains(text, ".submit()") {
+		if text = page[body : body+end]; strings.Contains(text, marker) && attrs["src"] == "" {
 			return attrs, text, true
 		}
 		i = body + end
 	}
+}
+
+// asciiLower lower-cases s byte by byte, ASCII only, so that indices in
+// the result are valid in s.
+func asciiLower(s string) string {
+	b := []byte(s)
+	for i, c := range b {
+		if 'A' <= c && c <= 'Z' {
+			b[i] = c + 'a' - 'A'
+		}
+	}
+	return string(b)
+}
+
+// inlineAllowed reports whether sources let an inline script with attrs
+// and text run: by its hash, its nonce, or 'unsafe-inline' when the list
+// has neither hashes nor nonces.
+func inlineAllowed(sources []string, attrs map[string]string, text string) bool {
+	unsafeInline, hashOrNonce := false, false
+	for _, s := range sources {
+		alg, val, _ := strings.Cut(strings.Trim(s, "'"), "-")
+		switch alg = strings.ToLower(alg); alg {
+		case "nonce":
+			hashOrNonce = true
+			if n, ok := attrs["nonce"]; ok && n == val {
+				return true
+			}
+		case "sha256", "sha384", "sha512":
+			hashOrNonce = true
+			if scriptDigest(alg, text) == val {
+				return true
+			}
+		}
+		if strings.EqualFold(s, "'unsafe-inline'") {
+			unsafeInline = true
+		}
+	}
+	return unsafeInline && !hashOrNonce
 }
 
 func scriptDigest(alg, text string) string {
