@@ -25,22 +25,11 @@ import (
 // one caller at a time and the earliest due first, and Purge keeping what
 // is pending.
 func TestOutbox(t *testing.T, newStore func(t *testing.T) outbox.Store) {
-	for _, tc := range outboxTests {
-		t.Run(tc.name, func(t *testing.T) {
-			s := newStore(t)
-			if s == nil {
-				t.Fatal("storetest: newStore returned nil")
-			}
-			tc.run(t, s)
-		})
-	}
+	runSuite(t, outboxTests, newStore)
 }
 
 // outboxTests are the subtests of TestOutbox, in order.
-var outboxTests = []struct {
-	name string
-	run  func(t testing.TB, s outbox.Store)
-}{
+var outboxTests = []subtest[outbox.Store]{
 	{"Empty", testOutboxEmpty},
 	{"UpdateRoundTrip", testOutboxRoundTrip},
 	{"UpdateFailureChangesNothing", testOutboxUpdateFailure},

@@ -6,7 +6,6 @@ import (
 	"path/filepath"
 	"slices"
 	"sort"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -51,40 +50,16 @@ func TestOutbox_CatchesDefects(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(fmt.Sprintf("%s/%s", tt.defect, tt.subtest), func(t *testing.T) {
-			if failed, _ := runOutboxSubtest(t, tt.subtest, &fakeOutbox{defect: tt.defect}); !failed {
+			if failed, _ := runSubtest[outbox.Store](t, outboxTests, tt.subtest, &fakeOutbox{defect: tt.defect}); !failed {
 				t.Errorf("subtest %s passed a store that %s", tt.subtest, tt.defect)
 			}
 		})
 	}
 	for _, tc := range outboxTests {
-		if failed, msgs := runOutboxSubtest(t, tc.name, &fakeOutbox{}); failed {
+		if failed, msgs := runSubtest[outbox.Store](t, outboxTests, tc.name, &fakeOutbox{}); failed {
 			t.Errorf("subtest %s failed the fake store without defects: %s", tc.name, msgs)
 		}
 	}
-}
-
-// runOutboxSubtest runs the named subtest against s with a recorder and
-// reports whether it failed.
-func runOutboxSubtest(t *testing.T, name string, s outbox.Store) (bool, string) {
-	i := slices.IndexFunc(outboxTests, func(tc struct {
-		name string
-		run  func(t testing.TB, s outbox.Store)
-	}) bool {
-		return tc.name == name
-	})
-	if i < 0 {
-		t.Fatalf("no subtest %q", name)
-	}
-	r := &recorder{TB: t}
-	done := make(chan struct{})
-	go func() { // Fatal ends this goroutine with runtime.Goexit
-		defer close(done)
-		outboxTests[i].run(r, s)
-	}()
-	<-done
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return r.failed, strings.Join(r.msgs, "; ")
 }
 
 // outboxDefect is one way an outbox store can be wrong.

@@ -20,22 +20,11 @@ const concurrency = 16
 // a new, empty store; it may register cleanups with t.Cleanup. Failures are
 // reported through t; the suite never panics on a misbehaving store.
 func TestPlatforms(t *testing.T, newStore func(t *testing.T) tool.Registrations) {
-	for _, tc := range platformTests {
-		t.Run(tc.name, func(t *testing.T) {
-			s := newStore(t)
-			if s == nil {
-				t.Fatal("storetest: newStore returned nil")
-			}
-			tc.run(t, s)
-		})
-	}
+	runSuite(t, platformTests, newStore)
 }
 
 // platformTests are the subtests of TestPlatforms, in order.
-var platformTests = []struct {
-	name string
-	run  func(t testing.TB, s tool.Registrations)
-}{
+var platformTests = []subtest[tool.Registrations]{
 	{"Empty", testEmpty},
 	{"AddAndLookUp", testAddAndLookUp},
 	{"AddRefusesDuplicate", testAddRefusesDuplicate},

@@ -67,7 +67,7 @@ func TestPlatforms_CatchesDefects(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(fmt.Sprintf("%s/%s", tt.defect, tt.subtest), func(t *testing.T) {
-			if failed, _ := runSubtest(t, tt.subtest, newFake(tt.defect)); !failed {
+			if failed, _ := runSubtest[tool.Registrations](t, platformTests, tt.subtest, newFake(tt.defect)); !failed {
 				t.Errorf("subtest %s passed a store that %s", tt.subtest, tt.defect)
 			}
 		})
@@ -75,21 +75,16 @@ func TestPlatforms_CatchesDefects(t *testing.T) {
 	// The fake without a defect passes everything, so the failures above
 	// come from the defects.
 	for _, tc := range platformTests {
-		if failed, msgs := runSubtest(t, tc.name, newFake(none)); failed {
+		if failed, msgs := runSubtest[tool.Registrations](t, platformTests, tc.name, newFake(none)); failed {
 			t.Errorf("subtest %s failed the fake store without defects: %s", tc.name, msgs)
 		}
 	}
 }
 
-// runSubtest runs the named subtest against s with a recorder and reports
-// whether it failed.
-func runSubtest(t *testing.T, name string, s tool.Registrations) (bool, string) {
-	i := slices.IndexFunc(platformTests, func(tc struct {
-		name string
-		run  func(t testing.TB, s tool.Registrations)
-	}) bool {
-		return tc.name == name
-	})
+// runSubtest runs the subtest of tests called name against s with a
+// recorder and reports whether it failed, with the failure messages.
+func runSubtest[S any](t *testing.T, tests []subtest[S], name string, s S) (bool, string) {
+	i := slices.IndexFunc(tests, func(tc subtest[S]) bool { return tc.name == name })
 	if i < 0 {
 		t.Fatalf("no subtest %q", name)
 	}
@@ -97,7 +92,7 @@ func runSubtest(t *testing.T, name string, s tool.Registrations) (bool, string) 
 	done := make(chan struct{})
 	go func() { // Fatal ends this goroutine with runtime.Goexit
 		defer close(done)
-		platformTests[i].run(r, s)
+		tests[i].run(r, s)
 	}()
 	<-done
 	r.mu.Lock()

@@ -28,22 +28,11 @@ const (
 // for a key to expire on the real clock (under a second for a store that
 // expires on time).
 func TestStore(t *testing.T, newStore func(t *testing.T) tool.Store) {
-	for _, tc := range storeTests {
-		t.Run(tc.name, func(t *testing.T) {
-			s := newStore(t)
-			if s == nil {
-				t.Fatal("storetest: newStore returned nil")
-			}
-			tc.run(t, s)
-		})
-	}
+	runSuite(t, storeTests, newStore)
 }
 
 // storeTests are the subtests of TestStore, in order.
-var storeTests = []struct {
-	name string
-	run  func(t testing.TB, s tool.Store)
-}{
+var storeTests = []subtest[tool.Store]{
 	{"Empty", testStoreEmpty},
 	{"AddAndGet", testStoreAddAndGet},
 	{"AddRefusesExisting", testStoreAddRefusesExisting},

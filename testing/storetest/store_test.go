@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"runtime"
-	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -42,40 +41,16 @@ func TestStore_CatchesDefects(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(fmt.Sprintf("%s/%s", tt.defect, tt.subtest), func(t *testing.T) {
-			if failed, _ := runStoreSubtest(t, tt.subtest, newFakeStore(tt.defect)); !failed {
+			if failed, _ := runSubtest[tool.Store](t, storeTests, tt.subtest, newFakeStore(tt.defect)); !failed {
 				t.Errorf("subtest %s passed a store that %s", tt.subtest, tt.defect)
 			}
 		})
 	}
 	for _, tc := range storeTests {
-		if failed, msgs := runStoreSubtest(t, tc.name, newFakeStore(storeOK)); failed {
+		if failed, msgs := runSubtest[tool.Store](t, storeTests, tc.name, newFakeStore(storeOK)); failed {
 			t.Errorf("subtest %s failed the fake store without defects: %s", tc.name, msgs)
 		}
 	}
-}
-
-// runStoreSubtest runs the named subtest of TestStore against s with a
-// recorder and reports whether it failed.
-func runStoreSubtest(t *testing.T, name string, s tool.Store) (bool, string) {
-	i := slices.IndexFunc(storeTests, func(tc struct {
-		name string
-		run  func(t testing.TB, s tool.Store)
-	}) bool {
-		return tc.name == name
-	})
-	if i < 0 {
-		t.Fatalf("no subtest %q", name)
-	}
-	r := &recorder{TB: t}
-	done := make(chan struct{})
-	go func() { // Fatal ends this goroutine with runtime.Goexit
-		defer close(done)
-		storeTests[i].run(r, s)
-	}()
-	<-done
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return r.failed, strings.Join(r.msgs, "; ")
 }
 
 // storeDefect is one way a Store can be wrong.
