@@ -3,6 +3,7 @@ package main
 import (
 	"cmp"
 	"context"
+	"fmt"
 	"net"
 	"net/url"
 	"os"
@@ -17,13 +18,14 @@ type devConfig struct {
 	tool          string // the base URL of an external tool; "" runs the simulation in-process
 	login, launch string // the external tool's login initiation and launch URLs
 	jwks          string // the external tool's public keyset URL
+	proctoring    bool   // the course has the proctored assessment, for an external proctoring tool
 	registrations string // a registrations file to add the development LMS to; "" for none
 }
 
 // runDev is `ltikit dev`: a development LMS in the browser, launching the
 // simulation example in-process or the tool at -tool, until interrupted.
 func runDev(args []string, e *env) error {
-	fs := newFlags(e, "dev", "[-addr ADDR] [-tool URL [-login URL] [-launch URL] [-jwks URL]] [-registrations FILE]",
+	fs := newFlags(e, "dev", "[-addr ADDR] [-tool URL [-login URL] [-launch URL] [-jwks URL] [-proctoring]] [-registrations FILE]",
 		"ltikit dev    # then open http://127.0.0.1:8080/ and click a learner's Launch button")
 	var cfg devConfig
 	fs.StringVar(&cfg.addr, "addr", "127.0.0.1:8080", "the development LMS listens on this loopback `address` (\":8080\" means 127.0.0.1:8080)")
@@ -31,6 +33,8 @@ func runDev(args []string, e *env) error {
 	fs.StringVar(&cfg.login, "login", "", "the tool's login initiation `URL` (default TOOL/lti/login)")
 	fs.StringVar(&cfg.launch, "launch", "", "the tool's launch (redirect) `URL` (default TOOL/lti/launch)")
 	fs.StringVar(&cfg.jwks, "jwks", "", "the tool's public keyset `URL` (default TOOL/.well-known/jwks.json)")
+	fs.BoolVar(&cfg.proctoring, "proctoring", false,
+		"add a proctored assessment (LTI Proctoring Services: LtiStartProctoring launches) for a proctoring tool at -tool, such as examples/proctoring")
 	fs.StringVar(&cfg.registrations, "registrations", "",
 		"add the development LMS to this registrations `FILE` (docs/registrations.md), created when missing; the simulation also serves the platforms in it")
 	if err := fs.parse(args); err != nil {
@@ -41,6 +45,9 @@ func runDev(args []string, e *env) error {
 	}
 	if err := cfg.check(); err != nil {
 		return err
+	}
+	if w := cfg.sameSiteWarning(); w != "" {
+		fmt.Fprintln(e.stderr, "ltikit dev: warning:", w)
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -62,8 +69,8 @@ func (c *devConfig) check() error {
 	}
 	c.addr = net.JoinHostPort(host, port)
 	if c.tool == "" {
-		if c.login != "" || c.launch != "" || c.jwks != "" {
-			return usagef("-login, -launch and -jwks go with -tool")
+		if c.login != "" || c.launch != "" || c.jwks != "" || c.proctoring {
+			return usagef("-login, -launch, -jwks and -proctoring go with -tool")
 		}
 		return nil
 	}
@@ -77,4 +84,27 @@ func (c *devConfig) check() error {
 		}
 	}
 	return nil
+}
+
+// sameSiteWarning says what to change when the tool at -tool has the LMS's
+// host name: its iframe in the LMS is then not cross-site, as it is in
+// production, and hides the cookie problems a real LMS would show. It is
+// "" otherwise. c has been checked.
+func (c devConfig) sameSiteWarning() string {
+	u, err := url.Parse(c.tool)
+	lms, _, _ := net.SplitHostPort(c.addr)
+	if c.tool == "" || err != nil || !strings.EqualFold(u.Hostname(), lms) {
+		return ""
+	}
+	other := "localhost"
+	if strings.EqualFold(lms, "localhost") {
+		other = "127.0.0.1"
+	}
+	alt := *u
+	alt.Host = other
+	if port := u.Port(); port != "" {
+		alt.Host = net.JoinHostPort(other, port)
+	}
+	return fmt.Sprintf("the tool and the LMS are both on %s, so the tool's iframe is not cross-site as in production and cookie problems stay hidden: "+
+		"run the tool as %s instead", lms, alt.String())
 }

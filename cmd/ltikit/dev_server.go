@@ -75,8 +75,12 @@ func startDev(cfg devConfig, logger *slog.Logger) (_ *devServer, err error) {
 		d.toolURL = "http://localhost:" + port
 		cfg.login, cfg.launch, cfg.jwks = d.toolURL+"/lti/login", d.toolURL+"/lti/launch", d.toolURL+"/.well-known/jwks.json"
 	}
-	d.lms, err = ltitest.Start(ltitest.WithAddr(cfg.addr), ltitest.WithDevLMS(name),
-		ltitest.WithLoginURL(cfg.login), ltitest.WithRedirectURIs(cfg.launch), ltitest.WithToolJWKSURL(cfg.jwks))
+	opts := []ltitest.Option{ltitest.WithAddr(cfg.addr), ltitest.WithDevLMS(name),
+		ltitest.WithLoginURL(cfg.login), ltitest.WithRedirectURIs(cfg.launch), ltitest.WithToolJWKSURL(cfg.jwks)}
+	if cfg.proctoring {
+		opts = append(opts, ltitest.WithDevProctoring())
+	}
+	d.lms, err = ltitest.Start(opts...)
 	if err != nil {
 		return nil, fmt.Errorf("-addr %s: %w", cfg.addr, err)
 	}

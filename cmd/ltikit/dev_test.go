@@ -29,27 +29,35 @@ func TestDev_commandLine(t *testing.T) {
 		args     []string
 		code     int
 		inStderr string
+		warning  string // a line of warning before the error
 	}{
-		{[]string{"dev", "-h"}, 0, "Example:"},
-		{[]string{"dev", "extra"}, 2, `unexpected argument "extra"`},
-		{[]string{"dev", "-bogus"}, 2, "flag provided but not defined"},
-		{[]string{"dev", "-addr", "8080"}, 2, "-addr"},
-		{[]string{"dev", "-addr", "0.0.0.0:8080"}, 2, "loopback address"},
-		{[]string{"dev", "-addr", "192.0.2.1:8080"}, 2, "loopback address"},
-		{[]string{"dev", "-addr", "example.com:8080"}, 2, "loopback address"},
-		{[]string{"dev", "-login", "http://localhost:9000/login"}, 2, "go with -tool"},
-		{[]string{"dev", "-tool", "ftp://localhost:9000"}, 2, "-tool"},
-		{[]string{"dev", "-tool", "localhost:9000"}, 2, "-tool"},
-		{[]string{"dev", "-tool", "http://localhost:9000", "-jwks", "/jwks"}, 2, "-jwks"},
-		{[]string{"dev", "-tool", "http://localhost:9000", "-launch", "http://"}, 2, "-launch"},
-		{[]string{"dev", "-addr", busy.Addr().String()}, 1, "address already in use"},
-		{[]string{"dev", "-addr", "127.0.0.1:0", "-registrations", filepath.Join(t.TempDir(), "no", "such", "dir.json")}, 1, "-registrations"},
+		{[]string{"dev", "-h"}, 0, "Example:", ""},
+		{[]string{"dev", "extra"}, 2, `unexpected argument "extra"`, ""},
+		{[]string{"dev", "-bogus"}, 2, "flag provided but not defined", ""},
+		{[]string{"dev", "-addr", "8080"}, 2, "-addr", ""},
+		{[]string{"dev", "-addr", "0.0.0.0:8080"}, 2, "loopback address", ""},
+		{[]string{"dev", "-addr", "192.0.2.1:8080"}, 2, "loopback address", ""},
+		{[]string{"dev", "-addr", "example.com:8080"}, 2, "loopback address", ""},
+		{[]string{"dev", "-login", "http://localhost:9000/login"}, 2, "go with -tool", ""},
+		{[]string{"dev", "-proctoring"}, 2, "-proctoring go with -tool", ""},
+		{[]string{"dev", "-tool", "ftp://localhost:9000"}, 2, "-tool", ""},
+		{[]string{"dev", "-tool", "localhost:9000"}, 2, "-tool", ""},
+		{[]string{"dev", "-tool", "http://localhost:9000", "-jwks", "/jwks"}, 2, "-jwks", ""},
+		{[]string{"dev", "-tool", "http://localhost:9000", "-launch", "http://"}, 2, "-launch", ""},
+		{[]string{"dev", "-addr", busy.Addr().String()}, 1, "address already in use", ""},
+		{[]string{"dev", "-addr", "127.0.0.1:0", "-registrations", filepath.Join(t.TempDir(), "no", "such", "dir.json")}, 1, "-registrations", ""},
+		{[]string{"dev", "-addr", busy.Addr().String(), "-tool", "http://127.0.0.1:9000", "-proctoring"}, 1, "address already in use",
+			"ltikit dev: warning: the tool and the LMS are both on 127.0.0.1"},
 	} {
 		code, _, stderr := runCmd(t, "", tc.args...)
-		if code != tc.code || !strings.Contains(stderr, tc.inStderr) {
-			t.Errorf("ltikit %v: exit %d, stderr %q; want %d and %q", tc.args, code, stderr, tc.code, tc.inStderr)
+		warning, errText, _ := strings.Cut(stderr, "\n")
+		if tc.warning == "" {
+			warning, errText = "", stderr
 		}
-		if tc.code != 0 && strings.Count(strings.TrimSpace(stderr), "\n") > 0 {
+		if code != tc.code || !strings.Contains(errText, tc.inStderr) || !strings.HasPrefix(warning, tc.warning) {
+			t.Errorf("ltikit %v: exit %d, stderr %q; want %d and %q after the warning %q", tc.args, code, stderr, tc.code, tc.inStderr, tc.warning)
+		}
+		if tc.code != 0 && strings.Count(strings.TrimSpace(errText), "\n") > 0 {
 			t.Errorf("ltikit %v: error is not one line: %q", tc.args, stderr)
 		}
 	}
@@ -73,6 +81,33 @@ func TestDevConfig_check(t *testing.T) {
 		got := tc.cfg
 		if err := got.check(); err != nil || got != tc.want {
 			t.Errorf("%+v: got %+v, %v; want %+v", tc.cfg, got, err, tc.want)
+		}
+	}
+}
+
+// A tool on the LMS's own host name gets a warning, with the other
+// loopback name to use; on another host, none.
+func TestDevConfig_sameSiteWarning(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		addr, tool string
+		want       string // in the warning; "" for none
+	}{
+		{"127.0.0.1:8080", "", ""},
+		{"127.0.0.1:8080", "http://localhost:9000", ""},
+		{"127.0.0.1:8080", "https://tool.test", ""},
+		{"127.0.0.1:8080", "http://127.0.0.1:9000", "run the tool as http://localhost:9000 instead"},
+		{"localhost:8080", "http://LOCALHOST:9000/app", "run the tool as http://127.0.0.1:9000/app instead"},
+		{"localhost:8080", "http://127.0.0.1:9000", ""},
+		{"[::1]:8080", "http://[::1]", "run the tool as http://localhost instead"},
+	} {
+		cfg := devConfig{addr: tc.addr, tool: tc.tool}
+		if err := cfg.check(); err != nil {
+			t.Fatal(err)
+		}
+		got := cfg.sameSiteWarning()
+		if (tc.want == "") != (got == "") || !strings.Contains(got, tc.want) {
+			t.Errorf("LMS on %s, tool at %s: warning %q, want %q", tc.addr, tc.tool, got, tc.want)
 		}
 	}
 }
@@ -113,7 +148,7 @@ func TestDev_externalTool(t *testing.T) {
 	t.Parallel()
 	file := filepath.Join(t.TempDir(), "registrations.json")
 	for run := range 2 {
-		d := startTestDev(t, devConfig{addr: "127.0.0.1:0", tool: "http://localhost:9000", registrations: file})
+		d := startTestDev(t, devConfig{addr: "127.0.0.1:0", tool: "http://localhost:9000", proctoring: true, registrations: file})
 		var out bytes.Buffer
 		d.printBanner(&out, file)
 		reg := d.lms.Registration()
@@ -140,7 +175,8 @@ func TestDev_externalTool(t *testing.T) {
 		}
 		page, _ := io.ReadAll(resp.Body)
 		resp.Body.Close()
-		for _, want := range []string{"Tool at localhost:9000", "http://localhost:9000/lti/login", "http://localhost:9000/.well-known/jwks.json"} {
+		for _, want := range []string{"Tool at localhost:9000", "http://localhost:9000/lti/login", "http://localhost:9000/.well-known/jwks.json",
+			`id="proctored-attempt-ada"`} { // -proctoring
 			if !strings.Contains(string(page), want) {
 				t.Errorf("course page lacks %q", want)
 			}
@@ -182,5 +218,15 @@ func TestDev_simulation(t *testing.T) {
 	page, _ := io.ReadAll(resp.Body)
 	if resp.StatusCode != http.StatusOK || !strings.Contains(string(page), `id="fire"`) {
 		t.Errorf("launch: %s %.300s", resp.Status, page)
+	}
+	// The simulation handles no LtiStartProctoring: the course offers no
+	// proctored attempt.
+	if resp, err = c.Get(d.lms.URL + "/"); err != nil {
+		t.Fatal(err)
+	}
+	page, _ = io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if !strings.Contains(string(page), `id="launch-ada"`) || strings.Contains(string(page), "proctored-attempt") {
+		t.Errorf("the course page offers a proctored attempt to the simulation:\n%.2000s", page)
 	}
 }

@@ -2,10 +2,12 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"log/slog"
 	"net"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -32,7 +34,7 @@ func startDevApp(t *testing.T, p policy) (*ltitest.Platform, *app) {
 	}
 	_, port, _ := net.SplitHostPort(ln.Addr().String())
 	a := &app{toolURL: "http://localhost:" + port, ln: ln}
-	lms, err := ltitest.Start(ltitest.WithAddr("127.0.0.1:0"), ltitest.WithDevLMS("Proctoring"),
+	lms, err := ltitest.Start(ltitest.WithAddr("127.0.0.1:0"), ltitest.WithDevLMS("Proctoring"), ltitest.WithDevProctoring(),
 		ltitest.WithLoginURL(a.toolURL+"/lti/login"), ltitest.WithRedirectURIs(a.toolURL+"/lti/launch"),
 		ltitest.WithToolJWKSURL(a.toolURL+"/.well-known/jwks.json"))
 	if err != nil {
@@ -75,26 +77,47 @@ func startDevApp(t *testing.T, p policy) (*ltitest.Platform, *app) {
 }
 
 // TestProctoring_browser: the proctored attempt in a real browser, in the
-// development LMS. Ada starts the proctored attempt in the LMS's iframe,
-// passes the pre-check (name, checklist, consent; no webcam), and the
-// platform accepts the tool's LtiStartAssessment and shows the assessment.
-// The monitor window records a copy; the tool flags the attempt through
-// the Assessment Control Service, and the LMS's Proctoring panel shows it.
-// Ada finishes: the platform sends LtiEndAssessment. Ian, the instructor,
-// sees the event in the proctor dashboard.
+// development LMS with its proctored assessment. Every participant's
+// buttons are clickable. Ada starts the proctored attempt in the LMS's
+// iframe, which lets the tool ask for the camera and full screen, passes
+// the pre-check (name, checklist, consent; no webcam) and only then starts
+// the attempt, which opens the monitor window; the platform accepts the
+// tool's LtiStartAssessment and shows the assessment. The monitor shows
+// the attempt in progress; it records its own loss of focus for
+// information, and a copy as an incident, which the tool flags through
+// the Assessment Control Service, shown in the LMS's Proctoring panel and
+// message log. Closing the monitor is an incident too. Ada finishes: the
+// platform sends LtiEndAssessment. Ian, the instructor, sees the events in
+// the proctor dashboard.
 func TestProctoring_browser(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	ctx = browsertest.New(t, ctx)
 	lms, a := startDevApp(t, policy{FlagOn: 1, TerminateAfter: 3})
 
-	// 1. Ada starts the proctored attempt: the pre-check in the iframe.
-	browsertest.Do(t, ctx, "open the LMS", chromedp.Navigate(lms.URL+"/"), chromedp.Click(chromedp.ID("proctored-attempt-ada")))
-	pre := browsertest.Target(t, ctx, "iframe", a.toolURL, "#precheck-form")
-	monitorPath, err := chromedp.Run(pre, chromedp.Evaluate[string](`document.getElementById("precheck-form").dataset.monitor || ""`))
-	if err != nil || !strings.HasPrefix(monitorPath, "/proctor/monitor/") {
-		t.Fatalf("the pre-check names no monitor window: %q, %v", monitorPath, err)
+	// 1. Ada starts the proctored attempt: the pre-check in the iframe,
+	// which may use the camera and full screen.
+	browsertest.Do(t, ctx, "open the LMS", chromedp.Navigate(lms.URL+"/"))
+	hit := hitAtCentre(t, ctx, ".people button")
+	for _, id := range []string{"launch-ian", "add-activity-ian", "launch-tara", "launch-ada", "proctored-attempt-ada",
+		"launch-ben", "proctored-attempt-ben", "launch-chloe", "proctored-attempt-chloe"} {
+		if !hit[id] {
+			t.Errorf("button #%s is covered at its centre (or missing): %v", id, hit)
+		}
 	}
+	browsertest.Do(t, ctx, "start the proctored attempt", chromedp.Click(chromedp.ID("proctored-attempt-ada")))
+	pre := browsertest.Target(t, ctx, "iframe", a.toolURL, "#precheck-form")
+	allowed, err := chromedp.Run(pre, chromedp.Evaluate[bool](
+		`document.featurePolicy.allowsFeature("camera") && document.featurePolicy.allowsFeature("microphone") && document.fullscreenEnabled`))
+	if err != nil || !allowed {
+		t.Errorf("the LMS's iframe does not let the tool use the camera, the microphone and full screen: %v", err)
+	}
+	// The page offers the snapshot only with a camera it may use; without
+	// one (a headless browser has none) it says so, before the candidate
+	// goes on.
+	browsertest.WaitFor(t, pre, "the camera check", `(function () {
+	  var camera = document.getElementById("snapshot-camera"), note = document.getElementById("snapshot-status");
+	  return !camera.hidden || note.textContent.includes("No camera"); })()`)
 	browsertest.Do(t, pre, "pass the pre-check",
 		chromedp.SetValue(chromedp.ID("identity-name"), "Ada Park"),
 		chromedp.Click(chromedp.ID("env-quiet")),
@@ -102,6 +125,24 @@ func TestProctoring_browser(t *testing.T) {
 		chromedp.Click(chromedp.ID("env-materials")),
 		chromedp.Click(chromedp.ID("consent")),
 		chromedp.Click(chromedp.ID("start-attempt")))
+
+	// The pre-check passed: the start page names the monitor window, which
+	// is not open yet; its button opens it and starts the attempt.
+	start := browsertest.Target(t, ctx, "iframe", a.toolURL, "#start-form")
+	monitorPath, err := chromedp.Run(start, chromedp.Evaluate[string](`document.getElementById("start-form").dataset.monitor || ""`))
+	if err != nil || !strings.HasPrefix(monitorPath, "/proctor/monitor/") {
+		t.Fatalf("the start page names no monitor window: %q, %v", monitorPath, err)
+	}
+	infos, err := chromedp.Targets(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, info := range infos {
+		if strings.Contains(info.URL, monitorPath) {
+			t.Errorf("the monitor window opened before the attempt started: %s", info.URL)
+		}
+	}
+	browsertest.Do(t, start, "start the attempt", chromedp.Click(chromedp.ID("start-assessment")))
 
 	// 2. The platform verified the LtiStartAssessment and started the
 	// attempt: its assessment page, on the LMS's origin, is in the iframe.
@@ -114,22 +155,46 @@ func TestProctoring_browser(t *testing.T) {
 		`(function () { var d = document.getElementById("tool").contentDocument;
 		  return !!d && !!d.getElementById("assessment") && d.getElementById("attempt-status").textContent === "running"; })()`)
 
-	// 3. The monitor window the pre-check opened records a copy.
-	mon := monitorWindow(t, ctx, a.toolURL+monitorPath)
+	// 3. The monitor window the start opened shows the attempt in
+	// progress, without a way to full screen (it would hide the exam). Its
+	// loss of focus is recorded for information; a copy is an incident.
+	mon := browsertest.Target(t, ctx, "page", a.toolURL+monitorPath, "#monitor")
+	browsertest.WaitFor(t, mon, "the attempt in progress", `document.getElementById("monitor-status").textContent === "in progress"`)
+	if fs, err := chromedp.Run(mon, chromedp.Evaluate[bool](`!!document.getElementById("enter-fullscreen")`)); err != nil || fs {
+		t.Errorf("the monitor window offers full screen (%v)", err)
+	}
+	browsertest.Do(t, mon, "leave the monitor window", chromedp.Evaluate[chromedp.Void](`window.dispatchEvent(new Event("blur"))`))
+	browsertest.WaitFor(t, mon, "the blur recorded", `document.getElementById("event-log").innerText.includes("monitor-blur")`)
 	browsertest.Do(t, mon, "copy in the monitor window", chromedp.Evaluate[chromedp.Void](`document.dispatchEvent(new Event("copy"))`))
-	browsertest.WaitFor(t, mon, "the event recorded", `document.getElementById("event-count").textContent === "1"`)
+	browsertest.WaitFor(t, mon, "the incident counted", `document.getElementById("event-count").textContent === "1"`)
 
-	// 4. The tool's policy flags the first event through ACS.
+	// 4. The tool's policy flags the first incident, the copy, through ACS.
 	browsertest.Eventually(t, "the flag at the platform's ACS", func() bool {
 		return slices.ContainsFunc(lms.ProctoringActions(), func(x ltitest.ProctoringAction) bool { return x.Action == "flag" })
 	})
 	acts := lms.ProctoringActions()
-	if x := acts[0]; len(acts) != 1 || !x.Accepted() || x.UserID != "ada" || x.ResourceLinkID != "final-exam" || x.AttemptNumber != 1 || x.Result != "running" {
+	if x := acts[0]; len(acts) != 1 || !x.Accepted() || x.UserID != "ada" || x.ResourceLinkID != "final-exam" || x.AttemptNumber != 1 ||
+		x.Result != "running" || x.ReasonCode != "copy" {
 		t.Fatalf("the platform's ACS records: %+v", acts)
 	}
 	browsertest.WaitFor(t, ctx, "the proctoring panel",
 		`(function () { var s = document.getElementById("proctoring").innerText;
 		  return s.includes("LtiStartProctoring") && s.includes("accepted: attempt 1 started") && s.includes("ACS flag"); })()`)
+	browsertest.WaitFor(t, ctx, "the message log",
+		`(function () { var s = document.getElementById("log").innerText;
+		  return s.includes("LtiStartAssessment ← tool") && s.includes("checks passed: attempt 1 started") && s.includes("ACS flag ← tool"); })()`)
+
+	// Ada closes the monitor window: a second incident.
+	browsertest.Do(t, mon, "close the monitor window", chromedp.Evaluate[chromedp.Void](`setTimeout(function () { window.close(); }, 0)`))
+	browsertest.Eventually(t, "the closing recorded", func() bool {
+		resp, err := http.Get(a.toolURL + monitorPath + "/status")
+		if err != nil {
+			return false
+		}
+		defer resp.Body.Close()
+		var res eventsResponse
+		return json.NewDecoder(resp.Body).Decode(&res) == nil && res.Incidents == 2
+	})
 
 	// 5. Ada finishes the attempt: the platform sends LtiEndAssessment, as
 	// the tool asked, and the tool's end page is in the iframe.
@@ -149,37 +214,38 @@ func TestProctoring_browser(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"Ada Park", "attempt 1", "Final exam", "ended", "1"} {
+	for _, want := range []string{"Ada Park", "attempt 1", "Final exam", "ended", "2"} {
 		if !strings.Contains(row, want) {
 			t.Errorf("dashboard row lacks %q: %q", want, row)
 		}
 	}
 	browsertest.Do(t, dash, "open the session", chromedp.Click(chromedp.CSS(`#dashboard tbody tr[id^="session-"] a`)))
 	sess := browsertest.Target(t, ctx, "iframe", a.toolURL+"/dashboard/sessions/", "#events")
-	browsertest.WaitFor(t, sess, "the session's events", `document.getElementById("events").innerText.includes("text was copied")`)
+	browsertest.WaitFor(t, sess, "the session's events", `(function () { var s = document.getElementById("events").innerText;
+	  return s.includes("monitor window lost focus") && s.includes("text was copied") && s.includes("monitor window was closed"); })()`)
 	controls, err := chromedp.Run(sess, chromedp.Text(chromedp.ID("controls")))
 	if err != nil || !strings.Contains(controls, "flag") {
 		t.Errorf("reported to the platform: %q, %v", controls, err)
 	}
 }
 
-// monitorWindow returns the monitor window the pre-check opened as a popup,
-// or, when the browser blocked it, the monitor opened in a tab of its own.
-func monitorWindow(t *testing.T, ctx context.Context, url string) context.Context {
+// hitAtCentre reports, for each element selector matches in ctx's page
+// (scrolled into view), whether it is the element at its own centre:
+// whether a click there reaches it rather than something covering it.
+// The map is keyed by element id.
+func hitAtCentre(t *testing.T, ctx context.Context, selector string) map[string]bool {
 	t.Helper()
-	infos, err := chromedp.Targets(ctx)
+	hit, err := chromedp.Run(ctx, chromedp.Evaluate[map[string]bool](`(function () {
+	  var hit = {};
+	  document.querySelectorAll(`+strconv.Quote(selector)+`).forEach(function (el) {
+	    el.scrollIntoView({block: "nearest"});
+	    var r = el.getBoundingClientRect();
+	    hit[el.id] = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2) === el;
+	  });
+	  return hit;
+	})()`))
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("hit test of %s: %v", selector, err)
 	}
-	for _, info := range infos {
-		if info.Type == "page" && info.URL == url {
-			return browsertest.Target(t, ctx, "page", url, "#monitor")
-		}
-	}
-	t.Logf("no monitor popup among the browser's targets: opening %s in a tab", url)
-	tab, cancel := chromedp.NewContext(ctx)
-	t.Cleanup(cancel)
-	browsertest.Do(t, tab, "open the monitor", chromedp.Navigate(url))
-	browsertest.WaitFor(t, tab, "the monitor", `!!document.getElementById("monitor")`)
-	return tab
+	return hit
 }

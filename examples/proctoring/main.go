@@ -10,18 +10,21 @@
 // With LTI Proctoring Services the platform launches the tool with
 // LtiStartProctoring before an attempt. The candidate goes through the
 // pre-check (identity confirmed against the name the platform verified, an
-// environment checklist, consent, an optional webcam snapshot); the tool
-// then sends the browser back with a signed LtiStartAssessment, and the
-// platform starts the attempt. A small monitor window records integrity
-// events (focus loss, tab switches, copy and paste, leaving full screen)
-// and the tool reports them through the Assessment Control Service as its
-// policy says: flag the first, terminate after N. The platform sends
+// environment checklist, consent, an optional webcam snapshot); its start
+// button opens a small monitor window and sends the browser back with a
+// signed LtiStartAssessment, and the platform starts the attempt in its
+// own exam page. The monitor window records its own closing, and copy and
+// paste in it, as incidents (its focus changes and its being hidden, which
+// working in the exam window causes, for information only), and the tool
+// reports incidents through the Assessment Control Service as its policy
+// says: flag the first, terminate after N. The platform sends
 // LtiEndAssessment when the attempt ends.
 //
 // Launched as a plain resource link (Moodle), the same tool runs a short
-// quiz itself, after the same pre-check and with the same monitoring, and
-// posts the score to the gradebook through the Assignment and Grade
-// Services. Instructors get the proctor dashboard: the course's learners
+// quiz itself, after the same pre-check, with the monitor in the quiz page
+// (focus loss, tab switches, copy and paste, leaving full screen are
+// incidents), and posts the score to the gradebook through the Assignment
+// and Grade Services. Instructors get the proctor dashboard: the course's learners
 // (from the Names and Role Provisioning Services when the platform grants
 // them), their sessions and events, and a decision for each session.
 //

@@ -16,6 +16,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -97,33 +98,42 @@ func precheckAnswers(name string) url.Values {
 }
 
 // precheck plays the candidate in the pre-check: it posts form from the
-// pre-check page and remembers the monitor window's URL.
+// pre-check page and, in proctoring mode, when the pre-check passed,
+// remembers the monitor window's URL and presses the start page's button.
 type precheck struct {
 	t       *testing.T
 	form    url.Values
-	monitor string // the monitor's URL, from the page
+	monitor string // the monitor's URL, from the start page
 	launch  string // the launch id the form carries
-	status  int    // the tool's answer to the form
+	status  int    // the tool's answer to the form, after its redirects
 }
 
 func (pc *precheck) run(c *http.Client, page *http.Response) *http.Response {
 	t := pc.t
 	t.Helper()
 	body := read(t, page)
+	if strings.Contains(body, "data-monitor") {
+		t.Errorf("the pre-check page names the monitor window before the pre-check passed:\n%s", body)
+	}
 	action, err := page.Request.URL.Parse(attr(t, body, "precheck-form", "action"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	pc.launch = action.Query().Get("launch")
-	if strings.Contains(body, `data-mode="proctoring"`) {
-		mon, _ := page.Request.URL.Parse(attr(t, body, "precheck-form", "data-monitor"))
-		pc.monitor = mon.String()
-	}
 	resp, err := c.PostForm(action.String(), pc.form)
 	if err != nil {
 		t.Fatal(err)
 	}
 	pc.status = resp.StatusCode
+	if body = read(t, resp); !strings.Contains(body, `id="start-form"`) {
+		return resp
+	}
+	mon, _ := resp.Request.URL.Parse(attr(t, body, "start-form", "data-monitor"))
+	pc.monitor = mon.String()
+	start, _ := resp.Request.URL.Parse(attr(t, body, "start-form", "action"))
+	if resp, err = c.PostForm(start.String(), nil); err != nil {
+		t.Fatal(err)
+	}
 	read(t, resp)
 	return resp
 }
@@ -189,7 +199,7 @@ func TestProctoring_AP_fullCycle(t *testing.T) {
 		{statusTerminated, []string{"flag=running", "terminate=terminated"}},
 	} {
 		code, res := postEvents(t, ada.Client(), pc.monitor, []string{"tab-hidden", "copy", "fullscreen-exit"}[i])
-		if code != http.StatusOK || res.Status != want.status || res.Events != i+1 {
+		if code != http.StatusOK || res.Status != want.status || res.Incidents != i+1 {
 			t.Fatalf("event %d: %d %+v, want %s", i+1, code, res, want.status)
 		}
 		var got []string
@@ -207,7 +217,7 @@ func TestProctoring_AP_fullCycle(t *testing.T) {
 	if acts[0].ReasonCode != "tab-hidden" || acts[0].IncidentSeverity != 0.3 || acts[1].IncidentSeverity != 0.9 {
 		t.Errorf("ACS requests %+v", acts)
 	}
-	if _, res := postEvents(t, ada.Client(), pc.monitor, "paste"); res.Events != 3 {
+	if _, res := postEvents(t, ada.Client(), pc.monitor, "paste"); res.Incidents != 3 {
 		t.Errorf("a terminated attempt recorded more events: %+v", res)
 	}
 	if resp := ada.FinishAttempt(page); resp.StatusCode != http.StatusConflict {
@@ -505,6 +515,14 @@ func TestPages(t *testing.T) {
 		{"pre-check of a started attempt", func() (int, string) {
 			return get(a.toolURL + "/proctor/precheck?launch=" + pc.launch)
 		}, 409, "This attempt is in progress"},
+		{"start page of a started attempt", func() (int, string) {
+			return get(a.toolURL + "/proctor/start?launch=" + pc.launch)
+		}, 409, "This attempt is in progress"},
+		{"starting a started attempt", func() (int, string) {
+			return post(a.toolURL+"/proctor/start?launch="+pc.launch, "application/x-www-form-urlencoded", nil, "")
+		}, 409, "This attempt is in progress"},
+		{"monitor status", func() (int, string) { return get(pc.monitor + "/status") }, 200, `{"status":"in progress","incidents":0}`},
+		{"status of an unknown monitor", func() (int, string) { return get(a.toolURL + "/proctor/monitor/nope/status") }, 404, "no such attempt"},
 		{"quiz before the pre-check", func() (int, string) { return get(a.toolURL + "/quiz?launch=" + launchID) }, 200, `id="precheck-form"`},
 		{"launch by GET", func() (int, string) { return get(a.toolURL + "/lti/launch") }, 405, ""},
 	} {
@@ -554,6 +572,105 @@ func TestDashboard_otherCourse(t *testing.T) {
 		if resp.StatusCode != http.StatusNotFound {
 			t.Errorf("%s from another course: %s", path, resp.Status)
 		}
+	}
+}
+
+// The monitor window opens only once the pre-check passed: the start page
+// names it, not the pre-check, refused or not. Before the candidate
+// starts, the monitor shows the attempt ready and records nothing; after,
+// in progress.
+func TestStart_monitorAfterPrecheck(t *testing.T) {
+	t.Parallel()
+	a := startApp(t, config{})
+	b := a.platform.NewBrowser(t)
+	resp := b.Launch(a.toolURL+"/lti/login", candidate("ada", "Ada Learner"))
+	loc, _ := resp.Request.URL.Parse(resp.Header.Get("Location"))
+	page, err := b.Client().Get(loc.String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	body := read(t, page)
+	action, _ := page.Request.URL.Parse(attr(t, body, "precheck-form", "action"))
+	submit := func(form url.Values) (int, string) {
+		resp, err := b.Client().PostForm(action.String(), form)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return resp.StatusCode, read(t, resp)
+	}
+	status := func(monitor string) string {
+		t.Helper()
+		resp, err := b.Client().Get(monitor + "/status")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var res eventsResponse
+		json.Unmarshal([]byte(read(t, resp)), &res)
+		return res.Status
+	}
+
+	refused, refusedPage := submit(url.Values{"name": {"Eve"}})
+	if refused != http.StatusUnprocessableEntity || strings.Contains(body+refusedPage, "data-monitor") {
+		t.Fatalf("a refused pre-check (%d) names the monitor window", refused)
+	}
+	code, startPage := submit(precheckAnswers("Ada Learner"))
+	if code != http.StatusOK || !strings.Contains(startPage, `id="start-form"`) {
+		t.Fatalf("after the pre-check: %d\n%s", code, startPage)
+	}
+	u, _ := page.Request.URL.Parse(attr(t, startPage, "start-form", "data-monitor"))
+	monitor := u.String()
+	if got := status(monitor); got != statusReady {
+		t.Errorf("before the start: monitor status %q, want %q", got, statusReady)
+	}
+	if _, res := postEvents(t, b.Client(), monitor, "monitor-closed"); res.Incidents != 0 || len(a.platform.ProctoringActions()) != 0 {
+		t.Errorf("an event before the start counted: %+v", res)
+	}
+	startURL, _ := page.Request.URL.Parse(attr(t, startPage, "start-form", "action"))
+	resp, err = b.Client().PostForm(startURL.String(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if body := read(t, resp); !strings.Contains(body, `name="JWT"`) {
+		t.Fatalf("the start did not answer with LtiStartAssessment: %s\n%s", resp.Status, body)
+	}
+	if got := status(monitor); got != statusStarted {
+		t.Errorf("after the start: monitor status %q, want %q", got, statusStarted)
+	}
+}
+
+// In a proctored attempt the monitor window's own focus changes and its
+// being hidden are recorded but do not count: the candidate works in the
+// exam window next to it. Its closing counts, as do copy and paste and
+// the focus losses and tab switches the quiz page reports.
+func TestEvents_whatCounts(t *testing.T) {
+	t.Parallel()
+	a := startApp(t, config{})
+	for i, tc := range []struct {
+		events    []string
+		incidents int
+		actions   string
+	}{
+		{[]string{"monitor-blur", "monitor-hidden", "monitor-blur"}, 0, ""},
+		{[]string{"monitor-blur", "monitor-closed"}, 1, "flag"},
+		{[]string{"monitor-hidden", "copy", "monitor-blur", "paste", "monitor-closed"}, 3, "flag terminate"},
+		{[]string{"focus-lost", "tab-hidden"}, 2, "flag"},
+	} {
+		t.Run(strings.Join(tc.events, ","), func(t *testing.T) {
+			before := len(a.platform.ProctoringActions())
+			b := a.platform.NewBrowser(t)
+			pc := &precheck{t: t, form: precheckAnswers("Ada Learner")}
+			if s, _ := b.StartProctoring(a.toolURL+"/lti/login", candidate("c"+strconv.Itoa(i), "Ada Learner"), pc.run); !s.Accepted() {
+				t.Fatal(s.Violations)
+			}
+			code, res := postEvents(t, b.Client(), pc.monitor, tc.events...)
+			var got []string
+			for _, act := range a.platform.ProctoringActions()[before:] {
+				got = append(got, act.Action)
+			}
+			if code != http.StatusOK || res.Incidents != tc.incidents || strings.Join(got, " ") != tc.actions {
+				t.Errorf("got %d, %d incident(s), actions %v; want %d and %q", code, res.Incidents, got, tc.incidents, tc.actions)
+			}
+		})
 	}
 }
 

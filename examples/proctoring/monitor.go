@@ -17,17 +17,44 @@ import (
 // events in the page it runs in (the monitor window in proctoring mode,
 // the quiz page in quiz mode) and posts them to /proctor/events. The tool
 // keeps them, with the time the browser saw them and the time it received
-// them, and applies its policy: a flag, then a termination, sent to the
-// platform through the Assessment Control Service when it has one.
+// them, and applies its policy to those that count: a flag, then a
+// termination, sent to the platform through the Assessment Control Service
+// when it has one.
 
 // eventTypes are the integrity events the monitor reports, with what they
-// mean for the instructor.
+// mean for the instructor. The first five come from the tool's own quiz
+// page; the monitor-* ones from the monitor window of a proctored attempt.
 var eventTypes = map[string]string{
 	"focus-lost":      "the exam window lost focus",
 	"tab-hidden":      "the exam tab was hidden (another tab or window)",
 	"copy":            "text was copied",
 	"paste":           "text was pasted",
 	"fullscreen-exit": "the candidate left full screen",
+	"monitor-blur":    "the monitor window lost focus: back to the exam, or elsewhere (for information)",
+	"monitor-hidden":  "the monitor window was hidden: minimised, or covered by another window (for information)",
+	"monitor-closed":  "the monitor window was closed or reloaded",
+}
+
+// infoEvents are the events recorded for the instructor that the policy
+// does not count. In a proctored attempt the monitor is a small window of
+// its own next to the platform's exam page, which the tool cannot watch:
+// working in the exam takes the focus from the monitor, and the exam
+// window may cover it (browsers then report it hidden), so neither says
+// anything about the candidate. Closing the monitor does.
+var infoEvents = map[string]bool{"monitor-blur": true, "monitor-hidden": true}
+
+// counts reports whether the policy counts e.
+func (e event) counts() bool { return !infoEvents[e.Type] }
+
+// Incidents is the number of the session's events the policy counts.
+func (s session) Incidents() int {
+	n := 0
+	for _, e := range s.Events {
+		if e.counts() {
+			n++
+		}
+	}
+	return n
 }
 
 // Limits on what the monitor may post.
@@ -48,15 +75,27 @@ func (s *site) monitorPage(w http.ResponseWriter, r *http.Request) {
 	s.render(w, http.StatusOK, "monitor.html", monitorView(sess))
 }
 
+// monitorStatus answers the attempt's status, which the monitor window
+// shows from the start and keeps up to date: the attempt may start after
+// the window opens, and end without an event.
+func (s *site) monitorStatus(w http.ResponseWriter, r *http.Request) {
+	sess, ok := s.sessions.monitored(mux.Vars(r)["token"])
+	if !ok {
+		writeJSON(w, http.StatusNotFound, map[string]string{"error": "no such attempt"})
+		return
+	}
+	writeJSON(w, http.StatusOK, eventsResponse{Status: sess.Status, Incidents: sess.Incidents()})
+}
+
 // monitorData is what the monitor shows, and monitor.js needs: where to
-// post events, as a data- attribute of #monitor.
+// post events and to read the status, as data- attributes of #monitor.
 type monitorData struct {
-	S        session
-	Endpoint string
+	S                 session
+	Endpoint, Current string
 }
 
 func monitorView(sess session) monitorData {
-	return monitorData{S: sess, Endpoint: monitorURL(sess) + "/events"}
+	return monitorData{S: sess, Endpoint: monitorURL(sess) + "/events", Current: monitorURL(sess) + "/status"}
 }
 
 // monitorURL is the monitor window of sess.
@@ -71,10 +110,11 @@ type eventsRequest struct {
 	} `json:"events"`
 }
 
-// eventsResponse is the tool's answer: the attempt's status, for the page.
+// eventsResponse is the tool's answer: the attempt's status and the
+// number of events the policy counted, for the page.
 type eventsResponse struct {
-	Status string `json:"status"`
-	Events int    `json:"events"`
+	Status    string `json:"status"`
+	Incidents int    `json:"incidents"`
 }
 
 // pendingAction is an action the policy called for.
@@ -124,7 +164,10 @@ func (s *site) events(w http.ResponseWriter, r *http.Request) {
 			}
 			ev := event{Type: e.Type, Time: now, ClientTime: clientTime(e.At, now), Detail: truncate(e.Detail, 200)}
 			x.Events = append(x.Events, ev)
-			if a := s.policy.decide(len(x.Events)); a != "" {
+			if !ev.counts() {
+				continue
+			}
+			if a := s.policy.decide(x.Incidents()); a != "" {
 				todo = append(todo, pendingAction{a, ev})
 			}
 		}
@@ -132,7 +175,7 @@ func (s *site) events(w http.ResponseWriter, r *http.Request) {
 	for _, p := range todo {
 		sess = s.report(r.Context(), sess, p)
 	}
-	writeJSON(w, http.StatusOK, eventsResponse{Status: sess.Status, Events: len(sess.Events)})
+	writeJSON(w, http.StatusOK, eventsResponse{Status: sess.Status, Incidents: sess.Incidents()})
 }
 
 // report carries out an action of the policy and records it: through the

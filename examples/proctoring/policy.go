@@ -3,9 +3,9 @@ package main
 import "github.com/ltikit/ltikit/tool"
 
 // policy says what integrity events lead to: the attempt is flagged for
-// review at the FlagOn-th event and terminated at the TerminateAfter-th;
-// 0 switches either off. Events in between are recorded for the
-// instructor. The defaults (flag on the first, terminate on the third) come
+// review at the FlagOn-th event that counts and terminated at the
+// TerminateAfter-th; 0 switches either off. Events in between, and those
+// that do not count (infoEvents), are recorded for the instructor. The defaults (flag on the first, terminate on the third) come
 // from the -flag-on and -terminate-after flags.
 type policy struct {
 	FlagOn         int

@@ -17,9 +17,10 @@ import (
 // The pre-check: before the attempt starts, the candidate confirms their
 // identity against the name the platform verified, goes through an
 // environment checklist, consents to the proctoring, and may take a webcam
-// snapshot (never required: not every browser has a camera). In proctoring
-// mode the tool then answers the platform with LtiStartAssessment; in quiz
-// mode it opens its own quiz.
+// snapshot (never required: not every browser has a camera). In quiz mode
+// the tool then opens its own quiz. In proctoring mode it shows the start
+// page, whose button opens the monitor window (a popup needs the click)
+// and answers the platform with LtiStartAssessment.
 
 // environmentChecks are the checklist's items: the form field and what the
 // candidate confirms.
@@ -34,21 +35,16 @@ const maxSnapshot = 1 << 20
 
 // precheckView is what precheck.html shows.
 type precheckView struct {
-	S          session
-	Name       string // the name the platform verified
-	Action     string // where the form posts
-	MonitorURL string // proctoring mode: the monitor window
-	Checks     []struct{ Field, Label string }
-	Errors     []string
-	Form       url.Values // what the candidate entered, to show it again
+	S      session
+	Name   string // the name the platform verified
+	Action string // where the form posts
+	Checks []struct{ Field, Label string }
+	Errors []string
+	Form   url.Values // what the candidate entered, to show it again
 }
 
 func (s *site) precheckView(l *tool.Launch, sess session) precheckView {
-	v := precheckView{S: sess, Name: l.Name, Action: l.Link("/proctor/precheck"), Checks: environmentChecks, Form: url.Values{}}
-	if sess.Mode == modeProctoring {
-		v.MonitorURL = monitorURL(sess)
-	}
-	return v
+	return precheckView{S: sess, Name: l.Name, Action: l.Link("/proctor/precheck"), Checks: environmentChecks, Form: url.Values{}}
 }
 
 // precheckPage shows the pre-check, or where a started attempt goes on.
@@ -58,6 +54,8 @@ func (s *site) precheckPage(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case sess.Status == statusStarted && sess.Mode == modeQuiz:
 		http.Redirect(w, r, l.Link("/quiz"), http.StatusSeeOther)
+	case sess.Status == statusReady:
+		http.Redirect(w, r, l.Link("/proctor/start"), http.StatusSeeOther)
 	case sess.Status != statusPrecheck:
 		s.problem(w, http.StatusConflict, "This attempt is "+sess.Status, "Start a new attempt from your course.")
 	default:
@@ -82,21 +80,64 @@ func (s *site) precheckSubmit(w http.ResponseWriter, r *http.Request) {
 		s.render(w, http.StatusUnprocessableEntity, "precheck.html", v)
 		return
 	}
-	started := false
+	passed := false
 	sess, _ = s.sessions.update(sess.ID, func(x *session) {
 		if x.Status != statusPrecheck {
 			return
 		}
-		x.Status, x.VerifiedName, x.Snapshot, x.SnapshotType = statusStarted, l.Name, snapshot, snapshotType
-		x.Started, started = s.now(), true
+		x.Status, x.VerifiedName, x.Snapshot, x.SnapshotType = statusReady, l.Name, snapshot, snapshotType
+		if x.Mode == modeQuiz {
+			x.Status, x.Started = statusStarted, s.now()
+		}
+		passed = true
 	})
-	if !started {
+	if !passed {
 		s.problem(w, http.StatusConflict, "This attempt is "+sess.Status, "Start a new attempt from your course.")
 		return
 	}
 	s.logger.Info("pre-check passed", "session", sess.ID, "mode", sess.Mode, "snapshot", len(snapshot) > 0)
 	if sess.Mode == modeQuiz {
 		http.Redirect(w, r, l.Link("/quiz"), http.StatusSeeOther)
+		return
+	}
+	http.Redirect(w, r, l.Link("/proctor/start"), http.StatusSeeOther)
+}
+
+// startView is what start.html shows.
+type startView struct {
+	S          session
+	Action     string // where the form posts
+	MonitorURL string // the monitor window, which the form's button opens
+}
+
+// startPage shows, once the pre-check passed, the button that opens the
+// monitor window and starts the attempt.
+func (s *site) startPage(w http.ResponseWriter, r *http.Request) {
+	l, _ := tool.LaunchFrom(r.Context())
+	sess := s.sessions.open(l, s.now())
+	switch sess.Status {
+	case statusPrecheck:
+		http.Redirect(w, r, l.Link("/proctor/precheck"), http.StatusSeeOther)
+	case statusReady:
+		s.render(w, http.StatusOK, "start.html", startView{S: sess, Action: l.Link("/proctor/start"), MonitorURL: monitorURL(sess)})
+	default:
+		s.problem(w, http.StatusConflict, "This attempt is "+sess.Status, "Start a new attempt from your course.")
+	}
+}
+
+// startSubmit starts the attempt: it answers the platform with
+// LtiStartAssessment.
+func (s *site) startSubmit(w http.ResponseWriter, r *http.Request) {
+	l, _ := tool.LaunchFrom(r.Context())
+	sess := s.sessions.open(l, s.now())
+	started := false
+	sess, _ = s.sessions.update(sess.ID, func(x *session) {
+		if x.Status == statusReady {
+			x.Status, x.Started, started = statusStarted, s.now(), true
+		}
+	})
+	if !started {
+		s.problem(w, http.StatusConflict, "This attempt is "+sess.Status, "Start a new attempt from your course.")
 		return
 	}
 	// The identity the candidate confirmed is the one the platform sent;

@@ -84,7 +84,7 @@ func (s *site) quizSubmit(w http.ResponseWriter, r *http.Request) {
 // happened, for the learner and the dashboard.
 func (s *site) postGrade(r *http.Request, l *tool.Launch, sess session) string {
 	comment := "Proctored quiz."
-	if n := len(sess.Events); n > 0 {
+	if n := sess.Incidents(); n > 0 {
 		comment = fmt.Sprintf("Proctored quiz: %d integrity event(s) for the instructor to review.", n)
 	}
 	err := s.tool.PostGrade(r.Context(), l, tool.Grade{ScoreGiven: sess.Score, ScoreMaximum: sess.MaxScore, Comment: comment})

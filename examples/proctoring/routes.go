@@ -43,6 +43,8 @@ func newRouter(t *tool.Tool, s *site) http.Handler {
 	app.Use(csrf.Handler, middleware.Session(t))
 	app.HandleFunc("/proctor/precheck", s.precheckPage).Methods(http.MethodGet)
 	app.HandleFunc("/proctor/precheck", s.precheckSubmit).Methods(http.MethodPost)
+	app.HandleFunc("/proctor/start", s.startPage).Methods(http.MethodGet)
+	app.HandleFunc("/proctor/start", s.startSubmit).Methods(http.MethodPost)
 	app.HandleFunc("/quiz", s.quizPage).Methods(http.MethodGet)
 	app.HandleFunc("/quiz", s.quizSubmit).Methods(http.MethodPost)
 
@@ -51,6 +53,7 @@ func newRouter(t *tool.Tool, s *site) http.Handler {
 	mon.Use(csrf.Handler)
 	mon.HandleFunc("", s.monitorPage).Methods(http.MethodGet)
 	mon.HandleFunc("/events", s.events).Methods(http.MethodPost)
+	mon.HandleFunc("/status", s.monitorStatus).Methods(http.MethodGet)
 
 	// The proctor dashboard, for instructors (and their sub-roles).
 	dash := app.PathPrefix("/dashboard").Subrouter()

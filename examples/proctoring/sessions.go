@@ -23,6 +23,7 @@ const (
 // The statuses of a session.
 const (
 	statusPrecheck   = "pre-check"   // the candidate has not passed the pre-check
+	statusReady      = "ready"       // proctoring: the pre-check passed; the candidate has not started yet
 	statusStarted    = "in progress" // proctoring: LtiStartAssessment sent; quiz: running
 	statusTerminated = "terminated"  // the integrity policy ended it
 	statusSubmitted  = "submitted"   // quiz: answers submitted and graded

@@ -22,11 +22,6 @@ import (
 //     activities with their custom parameters and line items;
 //   - the gradebook, with every score the tool posts as it arrives;
 //   - the roster, as the memberships service (NRPS) serves it;
-//   - a proctored assessment, "Final exam", which each learner starts
-//     with "Start proctored attempt" (LTI Proctoring Services), and the
-//     proctoring panel: the attempts, the LtiStartProctoring,
-//     LtiStartAssessment and LtiEndAssessment messages and the Assessment
-//     Control requests;
 //   - the message log: every launch step with its decoded id_token and the
 //     rules the tool broke, every deep-linking response, token request and
 //     service call, and the tool's own verdict on each launch when its
@@ -38,7 +33,8 @@ import (
 //     are compared exactly), and malformed Link headers on the line items
 //     container (&amp; in the URLs, curly-quoted rel values).
 //
-// Every launch from the page grants the grade and roster services.
+// Every launch from the page grants the grade and roster services. For a
+// proctoring tool, add [WithDevProctoring].
 func WithDevLMS(toolName string) Option {
 	return func(o *options) {
 		if toolName == "" {
@@ -54,6 +50,7 @@ func WithDevLMS(toolName string) Option {
 type devLMS struct {
 	e        *engine
 	toolName string
+	exam     bool // WithDevProctoring: the course has the proctored assessment
 	course   Context
 	users    []demoUser
 
@@ -96,9 +93,10 @@ const firstActivityID = "activity-1"
 
 // enableDevLMS makes e a development LMS for the tool toolName: it creates
 // the course with its members and first activity (and that activity's
-// line item) and serves the pages under /dev/.
-func (e *engine) enableDevLMS(toolName string) {
-	d := &devLMS{e: e, toolName: toolName, users: devUsers, dlLaunches: make(map[string]string),
+// line item), with the proctored assessment when proctoring is set, and
+// serves the pages under /dev/.
+func (e *engine) enableDevLMS(toolName string, proctoring bool) {
+	d := &devLMS{e: e, toolName: toolName, exam: proctoring, users: devUsers, dlLaunches: make(map[string]string),
 		course: Context{ID: demoContextID, Label: demoContextLabel, Title: demoContextTitle,
 			Type: slices.Clone(e.quirks.context.Type)}}
 	members := make([]Member, len(d.users))
@@ -114,7 +112,9 @@ func (e *engine) enableDevLMS(toolName string) {
 	e.courses.addLink(d.course, first.Link.ID)
 	e.gradebook.linkLineItem(d.course.ID, first.Link.ID, first.Link.Title)
 	d.applyQuirks(devQuirks{})
-	d.enableDevProctoring()
+	if proctoring {
+		d.enableDevProctoring()
+	}
 	e.dev = d
 
 	e.mux.HandleFunc("GET /dev/launch", d.serveLaunch)

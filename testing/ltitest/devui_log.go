@@ -2,6 +2,7 @@ package ltitest
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"net/http"
 	"slices"
@@ -18,7 +19,7 @@ const maxDevLogItems = 300
 type devLogItem struct {
 	Key        string // stable across refreshes, so that an open entry stays open
 	Time       string
-	Kind       string // launch, deeplink, token, ags, nrps: the badge
+	Kind       string // launch, deeplink, token, ags, nrps, proctoring, acs: the badge
 	Title      string
 	Who        string
 	Verdict    string // the result of the checks, or the answer
@@ -30,7 +31,8 @@ type devLogItem struct {
 }
 
 // log builds the message log, newest first: the launch steps, the
-// deep-linking responses, the token requests and the service calls.
+// deep-linking responses, the token requests, the service calls, the
+// LtiStartAssessment messages and the Assessment Control requests.
 func (d *devLMS) log() []devLogItem {
 	e := d.e
 	var items []devLogItem
@@ -45,6 +47,20 @@ func (d *devLMS) log() []devLogItem {
 	}
 	for i, c := range e.calls.all() {
 		items = append(items, d.callItem(i, c))
+	}
+	ap := &e.ap
+	ap.mu.Lock()
+	starts, actions := slices.Clone(ap.starts), slices.Clone(ap.actions)
+	users := make([]string, len(starts))
+	for i, s := range starts {
+		users[i] = ap.userOf(s.LaunchID)
+	}
+	ap.mu.Unlock()
+	for i, s := range starts {
+		items = append(items, d.startItem(i, s, users[i]))
+	}
+	for i, a := range actions {
+		items = append(items, d.acsItem(i, a))
 	}
 	slices.SortStableFunc(items, func(a, b devLogItem) int { return b.at.Compare(a.at) })
 	return items[:min(len(items), maxDevLogItems)]
@@ -162,6 +178,47 @@ func (d *devLMS) callItem(i int, c ServiceCall) devLogItem {
 	}
 	if len(c.Response) > 0 {
 		it.Blocks = append(it.Blocks, keyValue{"response " + c.ResponseType, indentBody(c.Response)})
+	}
+	return it
+}
+
+// startItem is an LtiStartAssessment message the tool posted for userID's
+// attempt, with the platform's verdict.
+func (d *devLMS) startItem(i int, s AssessmentStart, userID string) devLogItem {
+	it := devLogItem{Key: "start-" + strconv.Itoa(i), Time: clockTime(s.Time), at: s.Time, Kind: "proctoring",
+		Title: "LtiStartAssessment ← tool", Who: d.who(nil, userID),
+		Fields: []keyValue{{"posted to", d.e.issuer + apStartPath}}}
+	if s.Accepted() {
+		it.Verdict, it.State = "checks passed: attempt "+strconv.Itoa(s.AttemptNumber)+" started", "ok"
+		it.Fields = append(it.Fields, keyValue{"end_assessment_return", strconv.FormatBool(s.EndAssessmentReturn)})
+	} else {
+		it.Verdict, it.State = "the LMS refused it: "+strconv.Itoa(len(s.Violations))+" rule(s) broken", "bad"
+	}
+	for _, v := range s.Violations {
+		it.Violations = append(it.Violations, v.String())
+	}
+	if s.Claims != nil {
+		it.Blocks = append(it.Blocks, keyValue{"JWT claims", indentJSON(s.Claims)}, keyValue{"JWT header", indentJSON(s.Header)})
+	}
+	return it
+}
+
+// acsItem is an Assessment Control request, with the platform's answer.
+func (d *devLMS) acsItem(i int, a ProctoringAction) devLogItem {
+	it := devLogItem{Key: "acs-" + strconv.Itoa(i), Time: clockTime(a.Time), at: a.Time, Kind: "acs",
+		Title: "ACS " + cmp.Or(a.Action, "request") + " ← tool", Who: d.who(nil, a.UserID),
+		Fields: []keyValue{{"posted to", d.e.issuer + apACSPath}}}
+	if a.Accepted() {
+		it.Verdict, it.State = statusText(a.Status)+": attempt "+a.Result, "ok"
+	} else {
+		it.Verdict, it.State = "the LMS refused it: "+statusText(a.Status), "bad"
+		it.Violations = append(it.Violations, strings.TrimPrefix(a.Rule+": "+a.Reason, ": "))
+	}
+	if len(a.Raw) > 0 {
+		it.Blocks = append(it.Blocks, keyValue{"request body", indentBody(a.Raw)})
+	}
+	if len(a.Response) > 0 {
+		it.Blocks = append(it.Blocks, keyValue{"response body", indentBody(a.Response)})
 	}
 	return it
 }

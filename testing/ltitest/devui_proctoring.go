@@ -11,14 +11,18 @@ import (
 	"github.com/ltikit/ltikit/tool"
 )
 
-// The development LMS's proctored assessment (LTI Proctoring Services): the
-// course's "Final exam", which a learner starts with "Start proctored
-// attempt" (GET /dev/proctoring?user=ID, an LtiStartProctoring launch in the
-// iframe), and the Proctoring panel, which shows the attempts, the
-// proctoring messages both ways and the Assessment Control requests the
-// platform received. The rest of the flow is the platform's own (see
-// proctoring.go): start_assessment_url, the assessment page, its Finish
-// button and LtiEndAssessment, the ACS endpoint.
+// WithDevProctoring gives the development LMS of [WithDevLMS] a proctored
+// assessment (LTI Proctoring Services), for a proctoring tool: the course's
+// "Final exam", which each learner starts with "Start proctored attempt"
+// (an LtiStartProctoring launch in the iframe), and the Proctoring panel,
+// which shows the attempts, the LtiStartProctoring, LtiStartAssessment and
+// LtiEndAssessment messages and the Assessment Control requests. The rest
+// of the flow is the platform's own (see [Browser.StartProctoring]):
+// start_assessment_url, the assessment page, its Finish button and
+// LtiEndAssessment, the Assessment Control Service. Off by default: a tool
+// that does not handle LtiStartProctoring refuses those launches. Without
+// WithDevLMS it does nothing.
+func WithDevProctoring() Option { return func(o *options) { o.devProctoring = true } }
 
 // enableDevProctoring adds the proctored assessment to the development
 // course and serves its launch.
@@ -51,6 +55,7 @@ func (d *devLMS) serveProctoring(w http.ResponseWriter, r *http.Request) {
 // devProctoring is the Proctoring panel: the attempts at the course's
 // proctored assessment and the proctoring exchanges, newest first.
 type devProctoring struct {
+	On       bool // WithDevProctoring: the page shows the panel
 	Attempts []devAttemptView
 	Items    []devProctorItem
 }
@@ -73,7 +78,10 @@ type devProctorItem struct {
 // proctoring builds the Proctoring panel.
 func (d *devLMS) proctoring() devProctoring {
 	e := d.e
-	var p devProctoring
+	p := devProctoring{On: d.exam}
+	if !p.On {
+		return p
+	}
 	for _, l := range e.entries() {
 		if l.Step != StepAuth || l.Claims == nil || l.Error != "" {
 			continue
@@ -93,9 +101,8 @@ func (d *devLMS) proctoring() devProctoring {
 	ap := &e.ap
 	ap.mu.Lock()
 	for _, s := range ap.starts {
-		sub, _ := s.Claims["sub"].(string)
 		it := devProctorItem{Time: clockTime(s.Time), at: s.Time, Kind: "start", Title: "LtiStartAssessment ← tool",
-			Who: d.who(s.Claims, sub), OK: s.Accepted()}
+			Who: d.who(nil, ap.userOf(s.LaunchID)), OK: s.Accepted()}
 		if it.OK {
 			it.Verdict = "accepted: attempt " + strconv.Itoa(s.AttemptNumber) + " started"
 		} else {
@@ -150,4 +157,15 @@ func jsonNumberText(v any) string {
 		return strconv.Itoa(n)
 	}
 	return "?"
+}
+
+// userOf returns the user of the LtiStartProctoring launch launchID, or ""
+// when no attempt came of it. The caller holds the lock.
+func (ap *proctorState) userOf(launchID string) string {
+	for _, a := range ap.attempts {
+		if launchID != "" && a.launchID == launchID {
+			return a.msg.UserID
+		}
+	}
+	return ""
 }

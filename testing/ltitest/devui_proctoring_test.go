@@ -11,20 +11,57 @@ import (
 	"github.com/ltikit/ltikit/tool"
 )
 
-// startDevProctoring starts a development LMS with a proctorTool as its
-// tool.
+// startDevProctoring starts a development LMS with its proctored
+// assessment and a proctorTool as its tool.
 func startDevProctoring(t *testing.T) (*ltitest.Platform, *proctorTool) {
 	t.Helper()
-	p := ltitest.NewPlatform(t, ltitest.WithDevLMS("Proctor"))
+	p := ltitest.NewPlatform(t, ltitest.WithDevLMS("Proctor"), ltitest.WithDevProctoring())
 	pt := newProctorTool(t, p)
 	p.SetLoginURL(pt.URL + "/lti/login")
 	return p, pt
 }
 
+// The proctored assessment is opt-in: without WithDevProctoring the course
+// page has no "Start proctored attempt" and no Proctoring panel, and the
+// LMS sends no LtiStartProctoring.
+func TestDevLMS_proctoringOptIn(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name   string
+		opts   []ltitest.Option
+		on     bool
+		status int // GET /dev/proctoring?user=ben
+	}{
+		{"off by default", nil, false, http.StatusNotFound},
+		{"WithDevProctoring", []ltitest.Option{ltitest.WithDevProctoring()}, true, http.StatusOK},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			p := ltitest.NewPlatform(t, append(tc.opts, ltitest.WithDevLMS("Tool"), ltitest.WithLoginURL("http://localhost:1/login"),
+				ltitest.WithRedirectURIs("http://localhost:1/launch"))...)
+			_, course := do(t, http.MethodGet, p.URL+"/")
+			_, live := do(t, http.MethodGet, p.URL+"/dev/panels")
+			for what, got := range map[string]bool{
+				"proctored attempt button": strings.Contains(course, `id="proctored-attempt-ben"`),
+				"proctoring panel":         strings.Contains(course, `id="proctoring"`),
+				"live proctoring panel":    strings.Contains(live, `id="proctoring"`),
+			} {
+				if got != tc.on {
+					t.Errorf("%s shown: %v, want %v", what, got, tc.on)
+				}
+			}
+			if resp, _ := do(t, http.MethodGet, p.URL+"/dev/proctoring?user=ben"); resp.StatusCode != tc.status {
+				t.Errorf("GET /dev/proctoring: %s, want %d", resp.Status, tc.status)
+			}
+		})
+	}
+}
+
 // TestDevLMS_proctoring: a learner's "Start proctored attempt" in the
 // development LMS is an LtiStartProctoring launch of the course's exam; the
-// tool's LtiStartAssessment, a refused one and an Assessment Control flag
-// show in the Proctoring panel, with the attempt's status.
+// tool's LtiStartAssessment, a refused one, an Assessment Control flag and
+// a refused termination show in the Proctoring panel, with the attempt's
+// status, and in the message log, decoded, with the platform's answers.
 func TestDevLMS_proctoring(t *testing.T) {
 	p, pt := startDevProctoring(t)
 	c := p.NewBrowser(t).Client()
@@ -89,6 +126,14 @@ func TestDevLMS_proctoring(t *testing.T) {
 	if resp.StatusCode == http.StatusOK && strings.Contains(bodyOf(t, resp), `id="assessment"`) {
 		t.Fatal("the platform started an attempt with the wrong attempt number")
 	}
+	// Ben's attempt never started: the platform refuses to terminate it.
+	benACS, err := pt.Tool.AssessmentControl(pt.lastLaunch(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := benACS.Send(context.Background(), tool.ControlRequest{Action: tool.ControlTerminate, IncidentSeverity: 0.9}); err == nil {
+		t.Error("the platform terminated an attempt that never started")
+	}
 
 	got := panels(t, p)
 	mustContain(t, "the proctoring panel", got,
@@ -97,6 +142,17 @@ func TestDevLMS_proctoring(t *testing.T) {
 		"LtiStartAssessment ← tool", "accepted: attempt 1 started", "refused: ", "AP-03",
 		"ACS flag ← tool", "200 OK: attempt running", "reason tab-hidden the exam tab was hidden",
 		"Ada Park", "Ben Okafor", "Final exam #1", "running")
+	_, log, _ := strings.Cut(got, `<section id="log">`)
+	mustContain(t, "the message log", log,
+		// The LtiStartAssessment messages, decoded, with the verdicts.
+		`<span class="kind proctoring">`, "LtiStartAssessment ← tool</strong> · Ada Park",
+		"checks passed: attempt 1 started", "the LMS refused it: ", "AP-03", "attempt_number",
+		"JWT claims", `&#34;https://purl.imsglobal.org/spec/lti/claim/message_type&#34;: &#34;LtiStartAssessment&#34;`,
+		ltitest.ClaimAPSessionData,
+		// The Assessment Control requests, with their bodies and answers.
+		`<span class="kind acs">`, "ACS flag ← tool</strong> · Ada Park", "200 OK: attempt running",
+		"request body", `&#34;reason_code&#34;: &#34;tab-hidden&#34;`, "response body", `&#34;status&#34;: &#34;running&#34;`,
+		"ACS terminate ← tool</strong> · Ben Okafor", "the LMS refused it: 409 Conflict", "AP-07: cannot terminate")
 }
 
 // TestDevLMS_proctoringOnlyLearners: instructors do not take the exam.

@@ -31,7 +31,7 @@ var devQuirkSwitches = []struct {
 		func(q *devQuirks) *bool { return &q.ShortRoles }},
 	{"same_second_409", "409 on same-second scores", "Moodle compares score timestamps in whole seconds: a second score within the same second gets 409.",
 		func(q *devQuirks) *bool { return &q.SameSecond409 }},
-	{"malformed_links", "malformed Link headers", "Moodle writes &amp;amp; and curly quotes in the line items' paging links.",
+	{"malformed_links", "malformed Link headers", "Moodle writes &amp; and curly quotes in the line items' paging links.",
 		func(q *devQuirks) *bool { return &q.MalformedLinks }},
 }
 

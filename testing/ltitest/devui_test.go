@@ -4,12 +4,14 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"html"
 	"io"
 	"log/slog"
 	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -476,6 +478,28 @@ func TestDevLMS_static(t *testing.T) {
 		resp, body := do(t, http.MethodGet, p.URL+path)
 		if resp.StatusCode != http.StatusOK || !strings.HasPrefix(resp.Header.Get("Content-Type"), ctype) || len(body) < 100 {
 			t.Errorf("GET %s: got %s %s, %d bytes", path, resp.Status, resp.Header.Get("Content-Type"), len(body))
+		}
+	}
+}
+
+// The switches' tooltips read as written: Moodle's "&amp;" shows as
+// "&amp;", escaped once in the page.
+func TestDevLMS_quirkTooltips(t *testing.T) {
+	t.Parallel()
+	p, _ := startDevLMS(t)
+	_, page := do(t, http.MethodGet, p.URL+"/")
+	shown := map[string]string{}
+	for _, m := range regexp.MustCompile(`<label title="([^"]*)"><input type="checkbox" name="([a-z0-9_]+)"`).FindAllStringSubmatch(page, -1) {
+		shown[m[2]] = html.UnescapeString(m[1])
+	}
+	for field, want := range map[string]string{
+		"string_aud":      "Moodle sends aud as a string",
+		"short_roles":     `roles as "Learner"`,
+		"same_second_409": "in whole seconds",
+		"malformed_links": "Moodle writes &amp; and curly quotes",
+	} {
+		if !strings.Contains(shown[field], want) {
+			t.Errorf("tooltip of %s: got %q, want it to read %q", field, shown[field], want)
 		}
 	}
 }

@@ -34,7 +34,7 @@ type devPanels struct {
 type devUserView struct {
 	ID, Name, Role string
 	CanEdit        bool
-	Learner        bool // takes the proctored assessment
+	Candidate      bool // takes the proctored assessment (WithDevProctoring)
 }
 
 type devActivityView struct {
@@ -104,7 +104,7 @@ func (d *devLMS) page() devPage {
 	quirks := d.currentQuirks()
 	p := devPage{Tool: d.toolName, Course: d.course, Problem: setupProblem(reg, ok), devPanels: d.panels()}
 	for _, u := range d.users {
-		p.Users = append(p.Users, devUserView{ID: u.ID, Name: u.Name(), Role: u.Role, CanEdit: canEdit(u), Learner: u.Roles.IsLearner()})
+		p.Users = append(p.Users, devUserView{ID: u.ID, Name: u.Name(), Role: u.Role, CanEdit: canEdit(u), Candidate: d.exam && u.Roles.IsLearner()})
 	}
 	for _, s := range devQuirkSwitches {
 		p.Quirks = append(p.Quirks, devQuirkView{Field: s.Field, Label: s.Label, Help: s.Help, On: *s.get(&quirks)})

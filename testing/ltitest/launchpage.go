@@ -232,7 +232,7 @@ var coursePage = template.Must(template.New("course").Parse(`<!DOCTYPE html>
 <dt>Redirect URIs</dt><dd>{{or .RedirectURIs "not set"}}</dd>
 </dl>
 </section>
-<iframe name="tool" title="{{.Activity}}" srcdoc="&lt;p style=&quot;font:15px system-ui,sans-serif;color:#607080;padding:1rem&quot;&gt;Click Launch to open the tool here, as an LMS does.&lt;/p&gt;"></iframe>
+<iframe name="tool" title="{{.Activity}}" allow="camera *; microphone *; fullscreen *" allowfullscreen srcdoc="&lt;p style=&quot;font:15px system-ui,sans-serif;color:#607080;padding:1rem&quot;&gt;Click Launch to open the tool here, as an LMS does.&lt;/p&gt;"></iframe>
 </main>
 </body>
 </html>

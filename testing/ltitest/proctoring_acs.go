@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"encoding/json"
 	"io"
+	"maps"
 	"math"
 	"net/http"
+	"net/http/httptest"
 	"slices"
 	"strconv"
 	"strings"
@@ -42,6 +44,9 @@ type ProctoringAction struct {
 	ReasonCode, ReasonMsg string
 	// Raw is the request body exactly as posted.
 	Raw json.RawMessage
+	// Response is the body of the platform's answer: the attempt's status
+	// as JSON, or the error.
+	Response []byte
 
 	// Status is the answer's HTTP status: 200 when the platform applied the
 	// request; 400, 401, 404, 409 or 415 when it refused it.
@@ -84,22 +89,29 @@ type controlRequest struct {
 }
 
 // serveACS is the assessment_control_url.
+// The answer is written to a buffer first, so that it is recorded before
+// the tool receives it.
 func (e *engine) serveACS(w http.ResponseWriter, r *http.Request) {
 	rec := ProctoringAction{Time: e.clock()}
 	status, extra := e.control(r, &rec)
 	rec.Status = status
+	answer := httptest.NewRecorder()
+	if status != http.StatusOK {
+		e.writeServiceError(answer, r, status, rec.Rule+": "+rec.Reason)
+	} else {
+		body := map[string]any{"status": rec.Result}
+		if extra > 0 {
+			body["extra_time"] = extra
+		}
+		e.writeServiceJSON(answer, r, http.StatusOK, mediaControl, body)
+	}
+	rec.Response = answer.Body.Bytes()
 	e.ap.mu.Lock()
 	e.ap.actions = append(e.ap.actions, rec)
 	e.ap.mu.Unlock()
-	if status != http.StatusOK {
-		e.writeServiceError(w, r, status, rec.Rule+": "+rec.Reason)
-		return
-	}
-	body := map[string]any{"status": rec.Result}
-	if extra > 0 {
-		body["extra_time"] = extra
-	}
-	e.writeServiceJSON(w, r, http.StatusOK, mediaControl, body)
+	maps.Copy(w.Header(), answer.Header())
+	w.WriteHeader(answer.Code)
+	_, _ = w.Write(rec.Response)
 }
 
 // control authenticates, decodes and applies one ACS request, recording

@@ -479,7 +479,8 @@ func TestProctoring_AP_06_ACSRefused(t *testing.T) {
 }
 
 // TestProctoring_CoursePage: a learner starts a proctored attempt from the
-// course page of a platform run with Start; instructors get no such link.
+// course page of a platform run with Start, in an iframe that lets the
+// tool use the camera and full screen; instructors get no such link.
 func TestProctoring_CoursePage(t *testing.T) {
 	p := ltitest.NewPlatform(t)
 	pt := newProctorTool(t, p)
@@ -491,7 +492,8 @@ func TestProctoring_CoursePage(t *testing.T) {
 		t.Fatal(err)
 	}
 	page := bodyOf(t, resp)
-	if !strings.Contains(page, `id="proctored-attempt-ada"`) || strings.Contains(page, `id="proctored-attempt-ian"`) {
+	if !strings.Contains(page, `id="proctored-attempt-ada"`) || strings.Contains(page, `id="proctored-attempt-ian"`) ||
+		!strings.Contains(page, `allow="camera *; microphone *; fullscreen *" allowfullscreen`) {
 		t.Errorf("course page:\n%s", page)
 	}
 	resp, err = c.Get(p.URL + "/proctoring/launch?user=ada")

@@ -24,6 +24,7 @@ type options struct {
 	toolJWKSURL   string   // the tool's public keyset URL
 	scopes        []string // the service scopes permitted; nil: the defaults
 	devLMS        string   // WithDevLMS: the tool's name; "" is no development LMS
+	devProctoring bool     // WithDevProctoring: the development LMS's proctored assessment
 }
 
 // Moodle makes the platform behave like Moodle 4.5 (mod_lti), as recorded

@@ -62,7 +62,7 @@ func Start(opts ...Option) (*Platform, error) {
 	e.register(registration{clientID: q.clientID, deploymentID: q.deploymentID,
 		redirectURIs: o.redirectURIs, loginURL: o.loginURL, jwksURL: o.toolJWKSURL, scopes: o.scopes})
 	if o.devLMS != "" {
-		e.enableDevLMS(o.devLMS)
+		e.enableDevLMS(o.devLMS, o.devProctoring)
 	}
 	p := &Platform{
 		URL:          issuer,

@@ -1,8 +1,16 @@
-// The pre-check page: the optional webcam snapshot (getUserMedia, never
-// required), and in proctoring mode the monitor window, opened when the
-// candidate starts the attempt.
+// The pre-check pages. The pre-check: the optional webcam snapshot
+// (getUserMedia, never required), offered only when the page may use a
+// camera and one is there. The start page of a proctored attempt: the
+// monitor window, opened by the click that starts the attempt (a browser
+// lets a click open a popup), once the pre-check passed.
 (function () {
   'use strict';
+  var start = document.getElementById('start-form');
+  if (start) {
+    start.addEventListener('submit', function () {
+      window.open(start.dataset.monitor, 'ltikit-monitor', 'width=420,height=560');
+    });
+  }
   var form = document.getElementById('precheck-form');
   if (!form) return;
   var video = document.getElementById('snapshot-video');
@@ -14,10 +22,23 @@
   var note = document.getElementById('snapshot-status');
   var stream = null;
 
-  if (!navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) {
-    camera.hidden = true;
-    note.textContent = 'No camera available in this browser: go on without a snapshot.';
+  // cameraUsable resolves to whether the page may use a camera (the
+  // permissions policy: an LMS iframe needs allow="camera") and one exists.
+  function cameraUsable() {
+    var media = navigator.mediaDevices;
+    var policy = document.permissionsPolicy || document.featurePolicy;
+    if (!media || !media.getUserMedia || !media.enumerateDevices || (policy && !policy.allowsFeature('camera'))) {
+      return Promise.resolve(false);
+    }
+    return media.enumerateDevices().then(function (devices) {
+      return devices.some(function (d) { return d.kind === 'videoinput'; });
+    }, function () { return false; });
   }
+
+  cameraUsable().then(function (usable) {
+    camera.hidden = !usable;
+    if (!usable) note.textContent = 'No camera this page may use: go on without a snapshot.';
+  });
   camera.addEventListener('click', function () {
     navigator.mediaDevices.getUserMedia({video: {width: 320, height: 240}}).then(function (s) {
       stream = s;
@@ -38,8 +59,5 @@
     if (stream) stream.getTracks().forEach(function (t) { t.stop(); });
     video.hidden = true;
     take.hidden = true;
-  });
-  form.addEventListener('submit', function () {
-    if (form.dataset.monitor) window.open(form.dataset.monitor, 'ltikit-monitor', 'width=420,height=560');
   });
 })();

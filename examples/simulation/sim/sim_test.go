@@ -210,30 +210,50 @@ func learner(custom map[string]any) ltitest.Message {
 	return ltitest.Message{UserID: "user-1", Name: "Lee Learner", GivenName: "Lee", AGS: true, NRPS: true, Custom: custom}
 }
 
+// profiles are the platforms the lab's main paths run against: the spec
+// platform and Moodle (ltitest.Moodle: numeric ids, aud as a string, its
+// custom claim, its service answers), with the resource link each
+// launches by default and its default course's other members.
+var profiles = []struct {
+	name       string
+	opts       []ltitest.Option
+	link       string
+	classmates []string // the learners besides the one launched
+	teacher    string   // the course's instructor
+}{
+	{"spec", nil, "rl-1", []string{"Kim Learner", "Pat Learner"}, "Ivy Instructor"},
+	{"moodle", []ltitest.Option{ltitest.Moodle()}, "1", []string{"Sam Student", "Sally Scholar"}, "Terry Teacher"},
+}
+
 // A learner plays, gets graded, plays again: the platform keeps the
 // latest score, Completed and FullyGraded.
 func TestLab_gradeAndRetry(t *testing.T) {
 	t.Parallel()
-	lb := startLab(t)
-	b, page := lb.launch(t, learner(map[string]any{"scenario": "cliff"}))
-	if !strings.Contains(page, "<h1>Activity</h1>") || !strings.Contains(page, "30 m above the targets") {
-		t.Errorf("lab page:\n%s", page)
-	}
-	c := pageConfig(t, page)
-	for _, round := range []struct {
-		misses []int
-		want   float64
-	}{{[]int{0, 0, 0}, 100}, {[]int{1, 0, 2}, 50}} {
-		status, r := postAttempt(t, b.Client(), lb.url+c.AttemptURL, shotsJSON(t, play(t, c, round.misses...)))
-		if status != http.StatusOK || !r.Graded || r.ScoreGiven != round.want {
-			t.Fatalf("attempt: got %d %+v, want %v graded", status, r, round.want)
-		}
-		lb.flush(t)
-		li, _ := lb.p.Gradebook().LineItemFor("rl-1")
-		s := li.Scores["user-1"]
-		if g, ok := s.Grade(); !ok || g != round.want || s.ActivityProgress != "Completed" || *s.ScoreMaximum != 100 {
-			t.Errorf("gradebook: got %+v, want %v Completed FullyGraded", s, round.want)
-		}
+	for _, pf := range profiles {
+		t.Run(pf.name, func(t *testing.T) {
+			t.Parallel()
+			lb := startLab(t, pf.opts...)
+			b, page := lb.launch(t, learner(map[string]any{"scenario": "cliff"}))
+			if !strings.Contains(page, "<h1>Activity</h1>") || !strings.Contains(page, "30 m above the targets") {
+				t.Errorf("lab page:\n%s", page)
+			}
+			c := pageConfig(t, page)
+			for _, round := range []struct {
+				misses []int
+				want   float64
+			}{{[]int{0, 0, 0}, 100}, {[]int{1, 0, 2}, 50}} {
+				status, r := postAttempt(t, b.Client(), lb.url+c.AttemptURL, shotsJSON(t, play(t, c, round.misses...)))
+				if status != http.StatusOK || !r.Graded || r.ScoreGiven != round.want {
+					t.Fatalf("attempt: got %d %+v, want %v graded", status, r, round.want)
+				}
+				lb.flush(t)
+				li, _ := lb.p.Gradebook().LineItemFor(pf.link)
+				s := li.Scores["user-1"]
+				if g, ok := s.Grade(); !ok || g != round.want || s.ActivityProgress != "Completed" || *s.ScoreMaximum != 100 {
+					t.Errorf("gradebook: got %+v, want %v Completed FullyGraded", s, round.want)
+				}
+			}
+		})
 	}
 }
 
@@ -327,27 +347,32 @@ func TestNew_noScoreStore(t *testing.T) {
 // scenario in their custom parameters and a line item each.
 func TestLab_deepLinking(t *testing.T) {
 	t.Parallel()
-	lb := startLab(t)
-	res := lb.p.DeepLink(t, lb.url+"/lti/login", ltitest.Message{Type: tool.DeepLinkingRequest, Roles: tool.Roles{tool.RoleInstructor}},
-		func(c *http.Client, catalog *http.Response) *http.Response {
-			body, _ := io.ReadAll(catalog.Body)
-			m := regexp.MustCompile(`<form method="post" action="([^"]+)" id="catalog">`).FindSubmatch(body)
-			if m == nil || !strings.Contains(string(body), "Moon base") {
-				t.Fatalf("catalog:\n%s", body)
+	for _, pf := range profiles {
+		t.Run(pf.name, func(t *testing.T) {
+			t.Parallel()
+			lb := startLab(t, pf.opts...)
+			res := lb.p.DeepLink(t, lb.url+"/lti/login", ltitest.Message{Type: tool.DeepLinkingRequest, Roles: tool.Roles{tool.RoleInstructor}},
+				func(c *http.Client, catalog *http.Response) *http.Response {
+					body, _ := io.ReadAll(catalog.Body)
+					m := regexp.MustCompile(`<form method="post" action="([^"]+)" id="catalog">`).FindSubmatch(body)
+					if m == nil || !strings.Contains(string(body), "Moon base") {
+						t.Fatalf("catalog:\n%s", body)
+					}
+					resp, err := c.PostForm(lb.url+html.UnescapeString(string(m[1])), url.Values{"scenario": {"moon", "mars", "nope"}})
+					if err != nil {
+						t.Fatal(err)
+					}
+					return resp
+				})
+			if !res.Accepted() || len(res.Items) != 2 || res.Msg != "Moon base and Mars crater added" {
+				t.Fatalf("deep-linking response: %+v", res)
 			}
-			resp, err := c.PostForm(lb.url+html.UnescapeString(string(m[1])), url.Values{"scenario": {"moon", "mars", "nope"}})
-			if err != nil {
-				t.Fatal(err)
+			moon := res.Items[0]
+			if moon.Type != tool.TypeResourceLink || moon.Title != "Moon base" || moon.Custom["scenario"] != "moon" || moon.Custom["gravity"] != "1.62" ||
+				moon.LineItem == nil || moon.LineItem.ScoreMaximum != 100 || moon.LineItem.ResourceID != "moon" || moon.LineItem.Tag != "projectile-lab" {
+				t.Errorf("item: %+v line item %+v", moon, moon.LineItem)
 			}
-			return resp
 		})
-	if !res.Accepted() || len(res.Items) != 2 || res.Msg != "Moon base and Mars crater added" {
-		t.Fatalf("deep-linking response: %+v", res)
-	}
-	moon := res.Items[0]
-	if moon.Type != tool.TypeResourceLink || moon.Title != "Moon base" || moon.Custom["scenario"] != "moon" || moon.Custom["gravity"] != "1.62" ||
-		moon.LineItem == nil || moon.LineItem.ScoreMaximum != 100 || moon.LineItem.ResourceID != "moon" || moon.LineItem.Tag != "projectile-lab" {
-		t.Errorf("item: %+v line item %+v", moon, moon.LineItem)
 	}
 }
 
@@ -355,29 +380,35 @@ func TestLab_deepLinking(t *testing.T) {
 // learner's result from the gradebook.
 func TestLab_class(t *testing.T) {
 	t.Parallel()
-	lb := startLab(t)
-	b, page := lb.launch(t, learner(nil))
-	c := pageConfig(t, page)
-	if status, r := postAttempt(t, b.Client(), lb.url+c.AttemptURL, shotsJSON(t, play(t, c, 1, 0, 0))); !r.Graded {
-		t.Fatalf("attempt: %d %+v", status, r)
-	}
-	lb.flush(t)
-	_, class := lb.launch(t, ltitest.Message{UserID: "instructor-1", Roles: tool.Roles{tool.RoleInstructor}, AGS: true, NRPS: true})
-	for _, want := range []string{"Class results", "Lee Learner", "75 / 100", "3 of 3 targets hit in 4 shots", "Kim Learner", "Pat Learner", "Answer key", "14.0 m/s"} {
-		if !strings.Contains(class, want) {
-			t.Errorf("class page lacks %q:\n%s", want, class)
-		}
-	}
-	if strings.Contains(class, "Ivy Instructor") {
-		t.Errorf("class page lists the instructor:\n%s", class)
-	}
+	for _, pf := range profiles {
+		t.Run(pf.name, func(t *testing.T) {
+			t.Parallel()
+			lb := startLab(t, pf.opts...)
+			b, page := lb.launch(t, learner(nil))
+			c := pageConfig(t, page)
+			if status, r := postAttempt(t, b.Client(), lb.url+c.AttemptURL, shotsJSON(t, play(t, c, 1, 0, 0))); !r.Graded {
+				t.Fatalf("attempt: %d %+v", status, r)
+			}
+			lb.flush(t)
+			_, class := lb.launch(t, ltitest.Message{UserID: "instructor-1", Roles: tool.Roles{tool.RoleInstructor}, AGS: true, NRPS: true})
+			for _, want := range append([]string{"Class results", "Lee Learner", "75 / 100", "3 of 3 targets hit in 4 shots", "Answer key", "14.0 m/s"},
+				pf.classmates...) {
+				if !strings.Contains(class, want) {
+					t.Errorf("class page lacks %q:\n%s", want, class)
+				}
+			}
+			if strings.Contains(class, pf.teacher) {
+				t.Errorf("class page lists the instructor:\n%s", class)
+			}
 
-	// Without the services, the page says what is missing.
-	_, class = lb.launch(t, ltitest.Message{Roles: tool.Roles{tool.RoleInstructor}})
-	for _, want := range []string{"no_grade_service", "no_roster_service"} {
-		if !strings.Contains(class, want) {
-			t.Errorf("class page without services lacks %q:\n%s", want, class)
-		}
+			// Without the services, the page says what is missing.
+			_, class = lb.launch(t, ltitest.Message{Roles: tool.Roles{tool.RoleInstructor}})
+			for _, want := range []string{"no_grade_service", "no_roster_service"} {
+				if !strings.Contains(class, want) {
+					t.Errorf("class page without services lacks %q:\n%s", want, class)
+				}
+			}
+		})
 	}
 }
 
