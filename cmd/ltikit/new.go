@@ -24,7 +24,7 @@ const ltikitModule = "github.com/ltikit/ltikit"
 const replacedVersion = "v0.0.0-00010101000000-000000000000"
 
 // defaultToolAddr is where the new project listens by default (its main.go).
-const defaultToolAddr = "127.0.0.1:9001"
+const defaultToolAddr = "localhost:9001"
 
 func runNew(args []string, e *env) error {
 	f := newFlags(e, "new", "DIR [-module PATH] [-name NAME] [-ltikit DIR]",
