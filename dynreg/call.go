@@ -52,6 +52,12 @@ func unreachable(req *http.Request, step string, err error) *Error {
 		}
 		return fail(ErrUnreachable, err, "The platform at %s did not answer the %s in time.%s Start the registration again from the LMS in a moment.", req.URL.Host, step, maybe)
 	}
+	if errors.Is(err, errRedirect) {
+		return fail(ErrPlatformConfig, err, "The platform at %s answered the %s with a redirect, which the tool does not follow: give the LMS's own address.", req.URL.Host, step)
+	}
+	if errors.Is(err, errLocalAddress) {
+		return fail(ErrPlatformConfig, err, "The platform at %s resolves to an address on the tool's own machine or a link-local one, which a tool in production does not connect to.", req.URL.Host)
+	}
 	return fail(ErrUnreachable, err, "The tool could not reach the platform at %s for the %s. Check that the tool's server can connect to it.", req.URL.Host, step)
 }
 

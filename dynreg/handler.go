@@ -46,6 +46,7 @@ type Handler struct {
 	cop    *http.CrossOriginProtection
 	policy string // the pages' Content-Security-Policy
 	dev    bool   // the tool runs on loopback: platforms on loopback are allowed
+	client *http.Client
 }
 
 // New validates cfg, fills in its defaults and returns the Handler. It
@@ -55,8 +56,9 @@ func New(cfg Config) (*Handler, error) {
 	if err != nil {
 		return nil, err
 	}
+	dev := onLoopback(tc.BaseURL)
 	return &Handler{cfg: cfg, tc: tc, cop: http.NewCrossOriginProtection(), policy: pagePolicy(cfg.LogoURL),
-		dev: onLoopback(tc.BaseURL)}, nil
+		dev: dev, client: platformClient(tc.HTTPClient, dev)}, nil
 }
 
 // pendingRegistration is what the tool keeps between the confirmation
@@ -104,7 +106,7 @@ func (h *Handler) start(w http.ResponseWriter, r *http.Request) error {
 	if len(token) > maxToken || strings.IndexFunc(token, func(r rune) bool { return r <= ' ' || r > '~' }) >= 0 {
 		return fail(ErrBadRequest, nil, "The LMS opened the registration URL with a malformed registration_token parameter.")
 	}
-	pc, err := fetchConfig(r.Context(), h.tc.HTTPClient, configURL, token, h.dev)
+	pc, err := fetchConfig(r.Context(), h.client, configURL, token, h.dev)
 	if err != nil {
 		return err
 	}
@@ -158,7 +160,7 @@ func (h *Handler) confirm(w http.ResponseWriter, r *http.Request) error {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), registerTimeout)
 	defer cancel()
 	pc := pending.Config
-	res, err := register(ctx, h.tc.HTTPClient, pc.RegistrationEndpoint, pending.Token, h.registrationRequest())
+	res, err := register(ctx, h.client, pc.RegistrationEndpoint, pending.Token, h.registrationRequest())
 	if err != nil {
 		return err
 	}

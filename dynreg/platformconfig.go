@@ -305,6 +305,9 @@ func checkPlatformURL(s, name string, dev bool) (*url.URL, error) {
 	if err != nil {
 		return nil, err
 	}
+	if u.Hostname() == "" {
+		return nil, fmt.Errorf("%s %q has no host", name, s)
+	}
 	if !dev && isLocalHost(u.Hostname()) {
 		return nil, fmt.Errorf("%s %q names the tool's own machine, which is allowed only while the tool runs on a loopback address (development)", name, s)
 	}

@@ -173,6 +173,7 @@ func TestStart_ProductionToolRefusesLoopbackPlatforms(t *testing.T) {
 		strings.Replace(p.URL, "127.0.0.1", "localhost", 1) + configPath,
 		"https://127.0.0.1:1" + configPath,
 		"https://0.0.0.0:1" + configPath,
+		"https://:1" + configPath,
 	} {
 		res, page := a.get(t, "/lti/register?"+url.Values{"openid_configuration": {config}, "registration_token": {"token"}}.Encode())
 		if res.StatusCode != http.StatusBadRequest || !strings.Contains(text(page), "unusable openid_configuration") {

@@ -3,6 +3,7 @@ package outbox
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"time"
 
@@ -18,9 +19,18 @@ import (
 // lost answer or a crash, or another writer used the same second. When
 // the platform's result says a later second, r is done (superseded);
 // otherwise, once, r is sent again with a later stamp, so that the
-// outbox's latest score wins.
+// outbox's latest score wins. When the result cannot be read for a
+// while (a temporary failure), the attempt fails and is retried: r is not
+// re-stamped blindly over what may be a later score.
 func (o *Outbox) resolveConflict(ctx context.Context, r Record, err error) (Record, error) {
-	if later, ok := o.platformHasLater(ctx, r); ok {
+	later, ok, rerr := o.platformHasLater(ctx, r)
+	if rerr != nil {
+		if retry, _ := retryable(rerr); retry {
+			return r, classified{fmt.Errorf("outbox: after a 409, cannot read the learner's result: %w", rerr), true}
+		}
+		o.cfg.Logger.Warn("outbox: cannot read the result after a 409; re-stamping", "err", rerr)
+	}
+	if ok {
 		o.cfg.Logger.Info("outbox: the platform holds a later score; this one is superseded",
 			append(deliveryAttrs(r.Delivery), "platform_timestamp", later)...)
 		return r, nil
@@ -36,35 +46,35 @@ func (o *Outbox) resolveConflict(ctx context.Context, r Record, err error) (Reco
 }
 
 // platformHasLater returns the timestamp of the platform's result for r's
-// learner when it is in a later second than r's stamp. ok is false when it
-// is not, or when the result cannot be read (the AGS claim lacks the
-// result.readonly scope, the call fails, the platform sends no timestamp).
-func (o *Outbox) platformHasLater(ctx context.Context, r Record) (later time.Time, ok bool) {
+// learner when it is in a later second than r's stamp (ok). ok is false
+// when it is not, when the platform sends no timestamp, or when the AGS
+// claim lacks the result.readonly scope; err when the result cannot be
+// read.
+func (o *Outbox) platformHasLater(ctx context.Context, r Record) (later time.Time, ok bool, err error) {
 	d := r.Delivery
 	if len(d.Endpoint.Scope) > 0 && !slices.Contains(d.Endpoint.Scope, tool.ScopeResultReadOnly) {
-		return time.Time{}, false
+		return time.Time{}, false, nil
 	}
 	l := d.launch()
 	lineItem, err := o.cfg.Tool.LineItemFor(ctx, l, d.grade())
 	if err != nil {
-		return time.Time{}, false
+		return time.Time{}, false, err
 	}
 	grades, err := o.cfg.Tool.Grades(l)
 	if err != nil {
-		return time.Time{}, false
+		return time.Time{}, false, err
 	}
 	results, err := grades.Results(ctx, lineItem, tool.ResultsQuery{UserID: d.Score.UserID})
 	if err != nil {
-		o.cfg.Logger.Debug("outbox: cannot read the result after a 409", "err", err)
-		return time.Time{}, false
+		return time.Time{}, false, err
 	}
 	stamp := d.Score.Timestamp.Truncate(time.Second)
 	for _, res := range results {
 		if res.UserID == d.Score.UserID && res.Timestamp.Truncate(time.Second).After(stamp) {
-			return res.Timestamp, true
+			return res.Timestamp, true, nil
 		}
 	}
-	return time.Time{}, false
+	return time.Time{}, false, nil
 }
 
 // restamp gives r, still leased by this attempt and not superseded, a

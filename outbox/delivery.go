@@ -1,14 +1,13 @@
 package outbox
 
 import (
-	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"net/url"
 	"slices"
+	"strings"
 
 	"github.com/ltikit/ltikit/tool"
 )
@@ -89,12 +88,21 @@ func (d *Delivery) check() error {
 	if err := d.checkScopes(); err != nil {
 		return err
 	}
-	if js, err := json.Marshal(d); err != nil || bytes.Contains(js, []byte(`\u0000`)) {
+	if d.hasNUL() {
 		// No platform or database keeps a NUL character (PostgreSQL's
 		// jsonb refuses it): refuse it before anything is stored.
 		return invalid("score", "a delivery must not contain the character U+0000")
 	}
 	return d.Score.Validate()
+}
+
+// hasNUL reports whether one of d's strings holds a NUL character.
+func (d *Delivery) hasNUL() bool {
+	s := d.Score
+	strs := append([]string{d.Issuer, d.ClientID, d.DeploymentID, d.Endpoint.LineItem, d.Endpoint.LineItems,
+		d.ResourceLinkID, d.ResourceID, d.Tag, d.Label, s.UserID, s.Comment, s.ScoringUserID,
+		string(s.ActivityProgress), string(s.GradingProgress)}, d.Endpoint.Scope...)
+	return slices.ContainsFunc(strs, func(s string) bool { return strings.ContainsRune(s, 0) })
 }
 
 // checkScopes refuses a delivery whose AGS claim lists scopes but not the

@@ -90,6 +90,8 @@ func TestOutbox_Refuses(t *testing.T) {
 			d.Tag, d.Score.ScoreGiven, d.Score.ScoreMaximum = "bonus", 0, 0
 		}), tool.ErrInvalidServiceRequest},
 		{"AGS-SC-01/NUL in the comment", enq(func(d *outbox.Delivery) { d.Score.Comment = "a\x00b" }), tool.ErrInvalidServiceRequest},
+		{"AGS-SC-01/NUL in a scope", enq(func(d *outbox.Delivery) { d.Endpoint.Scope = append(d.Endpoint.Scope, "x\x00") }), tool.ErrInvalidServiceRequest},
+		{"AGS-SC-01/the text \\u0000 is fine", enq(func(d *outbox.Delivery) { d.Score.Comment = `use "\u0000" to end a string` }), nil},
 		{"AGS-LI-02/find mode without link, resourceId or tag", enq(func(d *outbox.Delivery) {
 			d.Endpoint.LineItem, d.ResourceLinkID = "", ""
 		}), tool.ErrInvalidServiceRequest},

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"time"
 
 	"github.com/ltikit/ltikit/tool"
@@ -49,7 +50,7 @@ func (o *Outbox) finish(r Record, err error) {
 		}
 		cur.State, cur.Attempts, cur.LastError = state, attempts, ""
 		if err != nil {
-			cur.LastError = err.Error()
+			cur.LastError = lastError(err)
 		}
 		if state == StatePending {
 			cur.NextAttempt = next
@@ -76,6 +77,20 @@ func (o *Outbox) finish(r Record, err error) {
 		log.Error("outbox: score will not be delivered", "attempts", attempts, "code", tool.CodeOf(err), "err", err)
 		o.cfg.OnFailure(Failure{Delivery: r.Delivery, Attempts: attempts, Err: err})
 	}
+}
+
+// maxLastError bounds Record.LastError.
+const maxLastError = 2000
+
+// lastError is err's text as a store keeps it: valid UTF-8 without NUL
+// characters (which PostgreSQL's jsonb refuses; a platform's answer may
+// hold them), at most maxLastError bytes.
+func lastError(err error) string {
+	s := strings.ToValidUTF8(strings.ReplaceAll(err.Error(), "\x00", ""), "\uFFFD")
+	if len(s) > maxLastError {
+		s = strings.ToValidUTF8(s[:maxLastError], "") + "…"
+	}
+	return s
 }
 
 // deliveryAttrs name a delivery in the log: registration, line item and

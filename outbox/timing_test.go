@@ -162,6 +162,7 @@ func TestOutbox_ConflictWithLaterScoreSuperseded(t *testing.T) {
 		newer  func(t *testing.T, e *env, ob *outbox.Outbox) // delivers 9 after the 3 was accepted
 		want   float64
 		scopes []string
+		hiccup bool // the results cannot be read at the first 409
 	}{
 		{name: "same line item by URL after by resource link", want: 9, newer: func(t *testing.T, e *env, ob *outbox.Outbox) {
 			enqueue(t, ob, e.delivery(e.l.Subject, 9))
@@ -177,6 +178,12 @@ func TestOutbox_ConflictWithLaterScoreSuperseded(t *testing.T) {
 				t.Fatal(err)
 			}
 		}},
+		{name: "results unavailable once: retried, then superseded", want: 9, hiccup: true,
+			newer: func(t *testing.T, e *env, _ *outbox.Outbox) {
+				if err := e.tool.PostGrade(context.Background(), e.l, tool.Grade{ScoreGiven: 9, ScoreMaximum: 10, Timestamp: e.clock.Now()}); err != nil {
+					t.Fatal(err)
+				}
+			}},
 		{name: "no result.readonly scope: re-stamped, as without the check", want: 3,
 			scopes: []string{tool.ScopeLineItem, tool.ScopeScore}, newer: func(t *testing.T, e *env, _ *outbox.Outbox) {
 				if err := e.tool.PostGrade(context.Background(), e.l, tool.Grade{ScoreGiven: 9, ScoreMaximum: 10, Timestamp: e.clock.Now()}); err != nil {
@@ -206,8 +213,18 @@ func TestOutbox_ConflictWithLaterScoreSuperseded(t *testing.T) {
 			if got, _ := e.grade(t, e.l.Subject); got != 9 {
 				t.Fatalf("after the newer score: %v, want 9", got)
 			}
+			if tc.hiccup {
+				e.p.InjectFault(ltitest.Fault{Endpoint: ltitest.EndpointResults, Status: 503, Times: 1})
+			}
 			e.clock.Advance(2 * time.Minute) // the older one is retried: 409
 			flush(t, ob)
+			if tc.hiccup {
+				if got, _ := e.grade(t, e.l.Subject); got != 9 {
+					t.Fatalf("after a 409 and unreadable results: %v, want 9 kept", got)
+				}
+				e.clock.Advance(2 * time.Minute)
+				flush(t, ob)
+			}
 			if got, _ := e.grade(t, e.l.Subject); got != tc.want || len(fails.get()) != 0 {
 				t.Errorf("final grade %v, failures %v; want %v, none", got, fails.get(), tc.want)
 			}

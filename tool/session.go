@@ -93,8 +93,7 @@ func (t *Tool) expireOldLaunches(w http.ResponseWriter, r *http.Request) {
 			expire = append(expire, sess) // undecodable (old keys), expired, or not ours
 			continue
 		}
-		at, _ := sess.Values[sessionLaunchAt].(int64)
-		keep = append(keep, held{sess, at})
+		keep = append(keep, held{sess, launchedAt(sess.Values[sessionLaunchAt])})
 	}
 	slices.SortFunc(keep, func(a, b held) int { return cmp.Compare(b.at, a.at) }) // newest first
 	for i := maxSessionLaunches - 1; i < len(keep); i++ {
@@ -106,6 +105,18 @@ func (t *Tool) expireOldLaunches(w http.ResponseWriter, r *http.Request) {
 			t.cfg.Logger.Warn("ltikit: could not expire an old launch cookie", "cookie", sess.Name(), "err", err)
 		}
 	}
+}
+
+// launchedAt reads a launch cookie's time: an int64 as gob keeps it, or a
+// float64 from a sessions.Store that serializes values as JSON.
+func launchedAt(v any) int64 {
+	switch v := v.(type) {
+	case int64:
+		return v
+	case float64:
+		return int64(v)
+	}
+	return 0
 }
 
 // SessionLaunch restores the launch a follow-up request belongs to: the one

@@ -11,6 +11,7 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -179,11 +180,22 @@ func (t *Tool) tokenError(p *Platform, err error, last *http.Response) error {
 		e.Detail = "the token endpoint's answer cannot be used"
 		if last != nil {
 			body, _ := io.ReadAll(last.Body) // a bytes.Reader: no error
+			body = redactTokens(body[:min(len(body), maxErrorBody)])
 			e.Err = &ServiceError{Method: http.MethodPost, URL: p.TokenURL, StatusCode: last.StatusCode,
-				Header: last.Header, Body: body[:min(len(body), maxErrorBody)], Err: err}
+				Header: last.Header, Body: body, Err: err}
 		}
 	}
 	return e
+}
+
+// tokenValues match the tokens in a token endpoint's answer, JSON or form
+// encoded.
+var tokenValues = regexp.MustCompile(`("(?:access|refresh|id)_token"\s*:\s*)"(?:[^"\\]|\\.)*"|((?:^|[&\s])(?:access|refresh|id)_token=)[^&\s]*`)
+
+// redactTokens replaces the token values in body, an answer kept as
+// evidence, so that no live token reaches an error message or a log.
+func redactTokens(body []byte) []byte {
+	return tokenValues.ReplaceAll(body, []byte(`$1$2"[redacted]"`))
 }
 
 // tokenTransport reads the token endpoint's answer (1 MiB at most) and

@@ -1,6 +1,7 @@
 package tool
 
 import (
+	"cmp"
 	"context"
 	"encoding/base64"
 	"encoding/json"
@@ -550,13 +551,18 @@ func TestToken_SEC_CC_04_AnswerWhateverItsContentType(t *testing.T) {
 // body for the administrator.
 func TestToken_SEC_CC_04_UnusableAnswerKeepsEvidence(t *testing.T) {
 	tests := []struct {
-		name, contentType, body string
+		name, contentType, body, want string // want: the body kept; default body
 	}{
 		{"PHP notice before the JSON", "text/html; charset=utf-8",
-			"<br />\n<b>Notice</b>: Undefined index in token.php<br />\n{\"access_token\":\"x\",\"token_type\":\"Bearer\",\"expires_in\":3600}"},
-		{"JSON without access_token", "application/json", `{"token_type":"Bearer","expires_in":3600}`},
-		{"empty body", "application/json", ``},
-		{"JSON array", "application/json", `[{"access_token":"x"}]`},
+			"<br />\n<b>Notice</b>: Undefined index in token.php<br />\n{\"access_token\":\"SECRET1\",\"token_type\":\"Bearer\",\"expires_in\":3600}",
+			"<br />\n<b>Notice</b>: Undefined index in token.php<br />\n{\"access_token\":\"[redacted]\",\"token_type\":\"Bearer\",\"expires_in\":3600}"},
+		{"PHP notice after the JSON, tokens redacted", "text/html",
+			`{"access_token" : "SECRET1\"x","refresh_token":"SECRET2"}` + "\n<b>Notice</b>: x",
+			`{"access_token" : "[redacted]","refresh_token":"[redacted]"}` + "\n<b>Notice</b>: x"},
+		{"form-encoded without access_token, token redacted", "text/plain", "refresh_token=SECRET2&token_type=bearer", `refresh_token="[redacted]"&token_type=bearer`},
+		{"JSON without access_token", "application/json", `{"token_type":"Bearer","expires_in":3600}`, ""},
+		{"empty body", "application/json", ``, ""},
+		{"JSON array", "application/json", `[{"access_token":"SECRET1"}]`, `[{"access_token":"[redacted]"}]`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -572,8 +578,12 @@ func TestToken_SEC_CC_04_UnusableAnswerKeepsEvidence(t *testing.T) {
 			if CodeOf(err) != CodeTokenRequestFailed || !errors.As(err, &se) {
 				t.Fatalf("err %v, want %s with a *ServiceError", err, CodeTokenRequestFailed)
 			}
-			if se.StatusCode != http.StatusOK || string(se.Body) != tt.body || se.URL != p.TokenURL {
-				t.Errorf("ServiceError %d %q %s, want 200, the body, the token URL", se.StatusCode, se.Body, se.URL)
+			want := cmp.Or(tt.want, tt.body)
+			if se.StatusCode != http.StatusOK || string(se.Body) != want || se.URL != p.TokenURL {
+				t.Errorf("ServiceError %d %q %s, want 200, %q, the token URL", se.StatusCode, se.Body, se.URL, want)
+			}
+			if strings.Contains(err.Error(), "SECRET") {
+				t.Errorf("the error shows a token: %v", err)
 			}
 		})
 	}
