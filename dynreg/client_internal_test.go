@@ -53,7 +53,7 @@ func TestRefuseLocal(t *testing.T) {
 	for addr, refused := range map[string]bool{
 		"127.0.0.1:80": true, "127.9.9.9:443": true, "[::1]:443": true, "0.0.0.0:80": true, "[::]:80": true,
 		"169.254.169.254:80": true, "[fe80::1]:443": true, "[::ffff:127.0.0.1]:443": true, "224.0.0.1:80": true,
-		"not an address": true,
+		"not an address":  true,
 		"203.0.113.7:443": false, "10.1.2.3:443": false, "[2001:db8::1]:443": false,
 	} {
 		if err := refuseLocal("tcp", addr, nil); (err != nil) != refused {
