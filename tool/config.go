@@ -71,8 +71,11 @@ type Config struct {
 	// LaunchTTL is how long a verified launch serves follow-up requests.
 	// Default: 8 hours.
 	LaunchTTL time.Duration
-	// MessageTypes are the message types the tool accepts. Default: all
-	// platform-originated types of LTI 1.3 and its services.
+	// MessageTypes are the message types the tool accepts; others are
+	// refused with CodeUnsupportedMessageType before they reach a handler.
+	// Default: LtiResourceLinkRequest and LtiDeepLinkingRequest. A tool
+	// that handles submission review or proctoring lists those too
+	// (SubmissionReviewRequest, StartProctoring, EndAssessment).
 	MessageTypes []MessageType
 
 	// ErrorFunc writes the response for a refused login or launch. Default:
@@ -146,8 +149,7 @@ func (cfg Config) withDefaults() (Config, error) {
 		return cfg, errors.New("tool: Config durations must not be negative")
 	}
 	if len(cfg.MessageTypes) == 0 {
-		cfg.MessageTypes = []MessageType{ResourceLinkRequest, DeepLinkingRequest,
-			SubmissionReviewRequest, StartProctoring, EndAssessment}
+		cfg.MessageTypes = []MessageType{ResourceLinkRequest, DeepLinkingRequest}
 	}
 	if _, memory := cfg.Store.(*MemoryStore); cfg.Store != nil && !memory && cfg.Sessions == nil && len(cfg.SessionKeys) == 0 {
 		cfg.Logger.Warn("ltikit: Config.Store is set but Config.SessionKeys is not: session cookies are keyed with a random key per process, " +

@@ -74,7 +74,7 @@ func moodleTool(t testing.TB, m moodleToken, jwksURL string, skew time.Duration)
 	key, _ := jwks.GenerateKey()
 	keys, _ := jwks.NewKeyRing(key)
 	now := time.Unix(m.Payload.Iat, 0).Add(skew)
-	tl, err := New(Config{Platforms: regs, Keys: keys, BaseURL: "http://127.0.0.1:9001",
+	tl, err := New(Config{Platforms: regs, Keys: keys, BaseURL: "http://127.0.0.1:9001", MessageTypes: allMessageTypes,
 		Now: func() time.Time { return now }, Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		t.Fatal(err)

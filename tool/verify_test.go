@@ -52,7 +52,7 @@ func newHarness(t *testing.T, mutate func(*Platform)) *harness {
 	toolKey, _ := jwks.GenerateKey()
 	toolKeys, _ := jwks.NewKeyRing(toolKey)
 	h := &harness{t: t, platform: p, keys: pk, now: time.Unix(1_800_000_000, 0)}
-	h.tool, err = New(Config{Platforms: regs, Keys: toolKeys, BaseURL: testBaseURL,
+	h.tool, err = New(Config{Platforms: regs, Keys: toolKeys, BaseURL: testBaseURL, MessageTypes: allMessageTypes,
 		Now: func() time.Time { return h.now }, Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		t.Fatal(err)
@@ -125,6 +125,9 @@ func (h *harness) launchWith(login url.Values, mutate func(map[string]any)) (*La
 	}
 	return h.post(url.Values{"state": {state}, "id_token": {h.sign(c)}}, cookie)
 }
+
+// allMessageTypes are the message types the harness's tool accepts.
+var allMessageTypes = []MessageType{ResourceLinkRequest, DeepLinkingRequest, SubmissionReviewRequest, StartProctoring, EndAssessment}
 
 const claimPrefix = "https://purl.imsglobal.org/spec/lti/claim/"
 
@@ -562,5 +565,36 @@ func TestVerify_SEC_LOGIN_07_DeploymentMustMatchLogin(t *testing.T) {
 	_, _, err := h.launch(func(c map[string]any) { c[claimPrefix+"deployment_id"] = "dep-2" })
 	if !errors.Is(err, ErrUnknownDeployment) {
 		t.Fatalf("error = %v, want unknown_deployment", err)
+	}
+}
+
+// LTI-CORE-01: by default a tool accepts resource-link and deep-linking
+// launches only; a message its handlers were not written for (proctoring,
+// submission review) is refused before it reaches them.
+func TestVerify_LTI_CORE_01_DefaultMessageTypes(t *testing.T) {
+	h := newHarness(t, nil)
+	h.tool.cfg.MessageTypes = nil
+	cfg, err := h.tool.cfg.withDefaults()
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.tool.cfg.MessageTypes = cfg.MessageTypes
+	tests := []struct {
+		name    string
+		message MessageType
+		want    Code
+	}{
+		{"resource link", ResourceLinkRequest, ""},
+		{"submission review", SubmissionReviewRequest, CodeUnsupportedMessageType},
+		{"start proctoring", StartProctoring, CodeUnsupportedMessageType},
+		{"end assessment", EndAssessment, CodeUnsupportedMessageType},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, _, err := h.launch(func(c map[string]any) { c[claimPrefix+"message_type"] = string(tt.message) })
+			if CodeOf(err) != tt.want {
+				t.Errorf("err %v, want code %q", err, tt.want)
+			}
+		})
 	}
 }

@@ -87,7 +87,8 @@ func newApp(cfg config, logger *slog.Logger) (_ *app, err error) {
 	}
 
 	// 5. The tool.
-	a.tool, err = tool.New(tool.Config{BaseURL: a.toolURL, Platforms: regs, Keys: a.keys, Logger: logger})
+	a.tool, err = tool.New(tool.Config{BaseURL: a.toolURL, Platforms: regs, Keys: a.keys, Logger: logger,
+		MessageTypes: messageTypes})
 	if err != nil {
 		return nil, err
 	}

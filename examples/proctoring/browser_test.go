@@ -53,7 +53,8 @@ func startDevApp(t *testing.T, p policy) (*ltitest.Platform, *app) {
 		t.Fatal(err)
 	}
 	logger := slog.New(slog.DiscardHandler)
-	if a.tool, err = tool.New(tool.Config{BaseURL: a.toolURL, Platforms: regs, Keys: a.keys, Logger: logger}); err != nil {
+	if a.tool, err = tool.New(tool.Config{BaseURL: a.toolURL, Platforms: regs, Keys: a.keys, Logger: logger,
+		MessageTypes: messageTypes}); err != nil {
 		ln.Close()
 		t.Fatal(err)
 	}

@@ -6,6 +6,11 @@ import (
 	"github.com/ltikit/ltikit/tool"
 )
 
+// messageTypes are the launches the tool accepts (tool.Config.MessageTypes):
+// the proctoring messages, and resource links for platforms without
+// proctoring.
+var messageTypes = []tool.MessageType{tool.ResourceLinkRequest, tool.StartProctoring, tool.EndAssessment}
+
 // launch is the landing page of every verified launch; it dispatches on
 // the message type and the user's role:
 //
@@ -18,6 +23,7 @@ import (
 // Pages after the launch are reached with the launch id in their links
 // (Launch.Link), so each tab keeps its own launch.
 func (s *site) launch(w http.ResponseWriter, r *http.Request) {
+	// tool.Config.MessageTypes (messageTypes) refused any other message.
 	l, _ := tool.LaunchFrom(r.Context()) // always there behind middleware.Launch
 	s.logger.Info("launch", "message_type", l.MessageType, "sub", l.Subject, "launch", l.ID)
 	switch {
@@ -26,9 +32,6 @@ func (s *site) launch(w http.ResponseWriter, r *http.Request) {
 	case l.MessageType == tool.StartProctoring:
 		s.sessions.open(l, s.now())
 		http.Redirect(w, r, l.Link("/proctor/precheck"), http.StatusSeeOther)
-	case l.MessageType != tool.ResourceLinkRequest:
-		s.problem(w, http.StatusBadRequest, "Not a proctoring launch",
-			"This tool answers LtiStartProctoring, LtiEndAssessment and resource-link launches, not "+string(l.MessageType)+".")
 	case l.Roles.IsInstructor():
 		http.Redirect(w, r, l.Link("/dashboard"), http.StatusSeeOther)
 	default:

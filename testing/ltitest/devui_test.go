@@ -62,7 +62,8 @@ func startDevLMS(t *testing.T, opts ...ltitest.Option) (*ltitest.Platform, *devT
 	if err != nil {
 		t.Fatal(err)
 	}
-	dt.tool, err = tool.New(tool.Config{BaseURL: dt.URL, Platforms: regs, Keys: ring, Logger: slog.New(slog.DiscardHandler)})
+	dt.tool, err = tool.New(tool.Config{BaseURL: dt.URL, Platforms: regs, Keys: ring, Logger: slog.New(slog.DiscardHandler),
+		MessageTypes: []tool.MessageType{tool.ResourceLinkRequest, tool.DeepLinkingRequest, tool.StartProctoring, tool.EndAssessment}})
 	if err != nil {
 		t.Fatal(err)
 	}

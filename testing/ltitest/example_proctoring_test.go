@@ -28,7 +28,8 @@ func ExamplePlatform_StartProctoring() {
 	key, _ := jwks.GenerateKey()
 	keys, _ := jwks.NewKeyRing(key)
 	regs, _ := tool.NewMemoryPlatforms(p.Registration())
-	tl, err := tool.New(tool.Config{BaseURL: base, Platforms: regs, Keys: keys})
+	tl, err := tool.New(tool.Config{BaseURL: base, Platforms: regs, Keys: keys,
+		MessageTypes: []tool.MessageType{tool.ResourceLinkRequest, tool.StartProctoring, tool.EndAssessment}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -61,7 +61,8 @@ func newProctorTool(t *testing.T, p *ltitest.Platform) *proctorTool {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tl, err := tool.New(tool.Config{BaseURL: base, Platforms: regs, Keys: ring, Logger: slog.New(slog.DiscardHandler)})
+	tl, err := tool.New(tool.Config{BaseURL: base, Platforms: regs, Keys: ring, Logger: slog.New(slog.DiscardHandler),
+		MessageTypes: []tool.MessageType{tool.ResourceLinkRequest, tool.StartProctoring, tool.EndAssessment}})
 	if err != nil {
 		t.Fatal(err)
 	}
