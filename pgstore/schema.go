@@ -9,9 +9,9 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 )
 
-// ErrSchemaTooNew is returned by NewPlatforms and NewOutbox when a newer
-// ltikit than this one migrated the store's tables: upgrade the program
-// instead of letting an old one write to a schema it does not know.
+// ErrSchemaTooNew is returned by NewPlatforms, NewOutbox and NewStore when
+// a newer ltikit than this one migrated the store's tables: upgrade the
+// program instead of letting an old one write to a schema it does not know.
 var ErrSchemaTooNew = errors.New("pgstore: the database schema is newer than this ltikit")
 
 // migrationLock is the key of the advisory lock that serializes
@@ -78,6 +78,23 @@ var outboxMigrations = []string{
 	);
 	CREATE INDEX ltikit_outbox_due ON ltikit_outbox (next_attempt, key) WHERE state = 'pending';
 	CREATE INDEX ltikit_outbox_done ON ltikit_outbox (stamp) WHERE state <> 'pending';`,
+}
+
+// storeComponent names the tool state's table in ltikit_schema.
+const storeComponent = "store"
+
+// storeMigrations are the schema versions of the tool state's table, as
+// platformsMigrations are for the registrations.
+var storeMigrations = []string{
+	// 1: one row per key of the tool's tool.Store (pending logins, used
+	// nonces, launches), until expires_at. Keys are bytea: the tool's
+	// nonce keys hold a NUL, which text cannot.
+	`CREATE TABLE ltikit_store (
+		key        bytea       PRIMARY KEY,
+		value      bytea       NOT NULL,
+		expires_at timestamptz NOT NULL
+	);
+	CREATE INDEX ltikit_store_expires ON ltikit_store (expires_at);`,
 }
 
 // migrate brings the tables of component to the last version of

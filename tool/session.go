@@ -146,14 +146,14 @@ func (t *Tool) SessionLaunch(r *http.Request) (*Launch, error) {
 	}
 	sess, err := t.cfg.Sessions.Get(r, launchCookieName(id))
 	if err != nil || sess.IsNew {
-		return nil, &Error{Code: CodeNoSession, Claim: LaunchParam, Detail: "this browser holds no session for the launch (cookies blocked, the session expired, or the launch belongs to another browser): launch the tool again from the LMS"}
+		return nil, &Error{Code: CodeNoSession, Claim: LaunchParam, Detail: "this browser holds no session for the launch (cookies blocked, the session expired, the tool restarted without fixed SessionKeys, or the launch belongs to another browser): launch the tool again from the LMS"}
 	}
 	if got, _ := sess.Values[sessionLaunchID].(string); subtle.ConstantTimeCompare([]byte(got), []byte(id)) != 1 {
 		return nil, &Error{Code: CodeNoSession, Claim: LaunchParam, Detail: "the launch does not belong to this browser's session"}
 	}
 	data, err := t.cfg.Store.Get(r.Context(), "launch:"+id)
 	if errors.Is(err, ErrKeyNotFound) {
-		return nil, &Error{Code: CodeNoSession, Detail: "the launch expired: launch the tool again from the LMS"}
+		return nil, &Error{Code: CodeNoSession, Detail: "the tool has no record of the launch (it expired, or the tool restarted and keeps launches in memory, the default Config.Store): launch the tool again from the LMS"}
 	} else if err != nil {
 		return nil, &Error{Code: CodeStoreFailure, Detail: "could not load the launch", Err: err}
 	}
