@@ -46,9 +46,6 @@ func runDev(args []string, e *env) error {
 	if err := cfg.check(); err != nil {
 		return err
 	}
-	if w := cfg.sameSiteWarning(); w != "" {
-		fmt.Fprintln(e.stderr, "ltikit dev: warning:", w)
-	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	return serveDev(ctx, cfg, e)
@@ -86,18 +83,22 @@ func (c *devConfig) check() error {
 	return nil
 }
 
-// sameSiteWarning says what to change when the tool at -tool has the LMS's
-// host name: its iframe in the LMS is then not cross-site, as it is in
-// production, and hides the cookie problems a real LMS would show. It is
-// "" otherwise. c has been checked.
-func (c devConfig) sameSiteWarning() string {
-	u, err := url.Parse(c.tool)
-	lms, _, _ := net.SplitHostPort(c.addr)
-	if c.tool == "" || err != nil || !strings.EqualFold(u.Hostname(), lms) {
+// sameSiteWarning says what to change when the tool at toolURL has the
+// host name of the LMS at lmsURL, the URL it serves and signs as (an -addr
+// of localhost listens on, and is named, 127.0.0.1): the tool's iframe in
+// the LMS is then not cross-site, as it is in production, and hides the
+// cookie problems a real LMS would show. It is "" otherwise.
+func sameSiteWarning(lmsURL, toolURL string) string {
+	lms, err := url.Parse(lmsURL)
+	if err != nil || toolURL == "" {
+		return ""
+	}
+	u, err := url.Parse(toolURL)
+	if err != nil || !strings.EqualFold(u.Hostname(), lms.Hostname()) {
 		return ""
 	}
 	other := "localhost"
-	if strings.EqualFold(lms, "localhost") {
+	if strings.EqualFold(lms.Hostname(), "localhost") {
 		other = "127.0.0.1"
 	}
 	alt := *u
@@ -105,6 +106,6 @@ func (c devConfig) sameSiteWarning() string {
 	if port := u.Port(); port != "" {
 		alt.Host = net.JoinHostPort(other, port)
 	}
-	return fmt.Sprintf("the tool and the LMS are both on %s, so the tool's iframe is not cross-site as in production and cookie problems stay hidden: "+
-		"run the tool as %s instead", lms, alt.String())
+	return fmt.Sprintf("the tool and the LMS (%s) are both on %s, so the tool's iframe is not cross-site as in production and cookie problems stay hidden: "+
+		"run the tool as %s instead", lmsURL, lms.Hostname(), alt.String())
 }

@@ -38,6 +38,9 @@ func serveDev(ctx context.Context, cfg devConfig, e *env) error {
 	if err != nil {
 		return err
 	}
+	if w := sameSiteWarning(d.lms.URL, cfg.tool); w != "" {
+		fmt.Fprintln(e.stderr, "ltikit dev: warning:", w)
+	}
 	d.printBanner(e.stdout, cfg.registrations)
 	served := make(chan error, 1)
 	if d.srv != nil { // with -tool, only the LMS serves, on its own

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"text/tabwriter"
@@ -16,35 +17,54 @@ import (
 // A key directory (jwks.LoadKeyDir) holds <kid>.pem private keys and the
 // file "active" naming the signing key. Every key in it is published in the
 // tool's JWKS. A running tool reads the directory when it starts, so what
-// these commands change takes effect when the tool restarts; they say so. The commands below add two states on top: a key that is
-// neither active nor retired is "next" (published ahead of use, so
-// platforms that cache the tool's JWKS already know it when it starts
-// signing), and <kid>.retired records when a key stopped signing; it stays
-// published for the grace period, then rotate removes it.
+// these commands change takes effect when the tool restarts; they say so.
+// The commands below add two states on top: a key that is neither active
+// nor retired is "next" (published ahead of use, so platforms that cache
+// the tool's JWKS already know it when it starts signing), and
+// <kid>.retired records when a key stopped signing; it stays published for
+// the grace period, then rotate removes it.
 const retiredSuffix = ".retired"
 
+// keysCommands are the sub-commands, in the order of the help, with their
+// examples.
+var keysCommands = []struct {
+	subcommand
+	example string
+}{
+	{subcommand{"new", "create a key: the first is active, later ones are published as next"},
+		"ltikit keys new -dir keys        # first key becomes active; later ones are published as next"},
+	{subcommand{"rotate", "make the next key active and retire the old one; remove keys retired past -grace"},
+		"ltikit keys rotate -dir keys -grace 24h"},
+	{subcommand{"list", "list the keys: algorithm, creation time, file mode, state"}, "ltikit keys list -dir keys"},
+}
+
 func runKeys(args []string, e *env) error {
+	subs := make([]subcommand, len(keysCommands))
+	for i, c := range keysCommands {
+		subs[i] = c.subcommand
+	}
 	if len(args) == 0 || strings.HasPrefix(args[0], "-") {
-		fs := newFlags(e, "keys", "new|rotate|list -dir DIR", "ltikit keys new -dir keys")
+		fs := newFlags(e, "keys", "<sub-command> -dir DIR", "ltikit keys new -dir keys")
+		fs.subs, fs.featured = subs, "rotate"
 		if err := fs.parse(args); err != nil {
 			return err
 		}
-		return usagef("missing sub-command: new, rotate or list")
+		return usagef("missing sub-command: %s", subNames(subs))
 	}
-	sub, args := args[0], args[1:]
-	examples := map[string]string{
-		"new":    "ltikit keys new -dir keys        # first key becomes active; later ones are published as next",
-		"rotate": "ltikit keys rotate -dir keys -grace 24h",
-		"list":   "ltikit keys list -dir keys",
+	i := slices.IndexFunc(subs, func(c subcommand) bool { return c.name == args[0] })
+	if i < 0 {
+		return usagef("unknown sub-command %q: want %s", args[0], subNames(subs))
 	}
-	if _, ok := examples[sub]; !ok {
-		return usagef("unknown sub-command %q: want new, rotate or list", sub)
-	}
+	return helpOf(runKeysCommand(args[0], keysCommands[i].example, args[1:], e), "keys "+args[0])
+}
+
+// runKeysCommand runs the sub-command sub with its arguments.
+func runKeysCommand(sub, example string, args []string, e *env) error {
 	usage := "-dir DIR"
 	if sub == "rotate" {
 		usage = "-dir DIR [-grace DURATION]"
 	}
-	fs := newFlags(e, "keys "+sub, usage, examples[sub])
+	fs := newFlags(e, "keys "+sub, usage, example)
 	dir := fs.String("dir", "keys", "the key `DIR`")
 	grace := new(time.Duration)
 	if sub == "rotate" {

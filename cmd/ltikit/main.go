@@ -19,6 +19,7 @@
 package main
 
 import (
+	"cmp"
 	"errors"
 	"flag"
 	"fmt"
@@ -44,12 +45,24 @@ type env struct {
 	stdout, stderr io.Writer
 }
 
-// usageError is a mistake in the command line: exit status 2.
-type usageError struct{ msg string }
+// usageError is a mistake in the command line: exit status 2. help is the
+// command whose -h explains it, such as "registrations add"; "" for the
+// command run.
+type usageError struct{ msg, help string }
 
 func (e *usageError) Error() string { return e.msg }
 
-func usagef(format string, args ...any) error { return &usageError{fmt.Sprintf(format, args...)} }
+func usagef(format string, args ...any) error { return &usageError{msg: fmt.Sprintf(format, args...)} }
+
+// helpOf makes a usage error from a sub-command point at the sub-command's
+// help, as `ltikit registrations add -h`; other errors are returned as is.
+func helpOf(err error, command string) error {
+	var ue *usageError
+	if errors.As(err, &ue) && ue.help == "" {
+		ue.help = command
+	}
+	return err
+}
 
 // errChecksFailed reports that a command ran but found problems; its
 // report is already printed, so nothing more is written.
@@ -90,7 +103,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		case errors.Is(err, errChecksFailed):
 			return 1
 		case errors.As(err, &ue):
-			fmt.Fprintf(stderr, "ltikit %s: %s (see ltikit %s -h)\n", c.name, oneLine(ue.msg), c.name)
+			fmt.Fprintf(stderr, "ltikit %s: %s (see ltikit %s -h)\n", c.name, oneLine(ue.msg), cmp.Or(ue.help, c.name))
 			return 2
 		default:
 			fmt.Fprintf(stderr, "ltikit %s: %s\n", c.name, oneLine(err.Error()))
@@ -131,25 +144,52 @@ func printUsage(w io.Writer) {
 // and prints usage with an example on -h (and its flags, when it has any).
 type flags struct {
 	*flag.FlagSet
-	help func()
+	e                   *env
+	name, args, example string
+	// subs are a command's sub-commands, listed by its -h, which names
+	// the help of the featured one, such as "add", for their flags.
+	subs     []subcommand
+	featured string
 }
+
+// subcommand is a sub-command in its command's help.
+type subcommand struct{ name, summary string }
 
 func newFlags(e *env, name, args, example string) *flags {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	fs.Usage = func() {}
-	return &flags{FlagSet: fs, help: func() {
-		fmt.Fprintf(e.stderr, "Usage: ltikit %s %s\n", name, args)
-		n := 0
-		fs.VisitAll(func(*flag.Flag) { n++ })
-		if n > 0 {
-			fmt.Fprintln(e.stderr, "\nFlags:")
-			fs.SetOutput(e.stderr)
-			fs.PrintDefaults()
-			fs.SetOutput(io.Discard)
+	return &flags{FlagSet: fs, e: e, name: name, args: args, example: example}
+}
+
+// subNames lists sub-commands for a message: "new, rotate or list".
+func subNames(subs []subcommand) string {
+	names := make([]string, len(subs))
+	for i, s := range subs {
+		names[i] = s.name
+	}
+	return strings.Join(names[:len(names)-1], ", ") + " or " + names[len(names)-1]
+}
+
+func (f *flags) help() {
+	w := f.e.stderr
+	fmt.Fprintln(w, strings.TrimSpace("Usage: ltikit "+f.name+" "+f.args))
+	if len(f.subs) > 0 {
+		fmt.Fprintln(w, "\nSub-commands:")
+		for _, s := range f.subs {
+			fmt.Fprintf(w, "  %-9s %s\n", s.name, s.summary)
 		}
-		fmt.Fprintf(e.stderr, "\nExample:\n  %s\n", example)
-	}}
+		fmt.Fprintf(w, "\nRun ltikit %s <sub-command> -h for its flags and an example, such as ltikit %s %s -h.\n", f.name, f.name, f.featured)
+	}
+	n := 0
+	f.VisitAll(func(*flag.Flag) { n++ })
+	if n > 0 {
+		fmt.Fprintln(w, "\nFlags:")
+		f.SetOutput(w)
+		f.PrintDefaults()
+		f.SetOutput(io.Discard)
+	}
+	fmt.Fprintf(w, "\nExample:\n  %s\n", f.example)
 }
 
 // parse parses args: -h prints the usage, a flag error becomes a usage error.

@@ -36,10 +36,10 @@ func TestCLI_UsageAndExitStatus(t *testing.T) {
 		{[]string{"inspect", "-now", "yesterday", "a.b.c"}, 2, "-now"},
 		{[]string{"inspect", "not-a-token"}, 1, "no such file"},
 		{[]string{"inspect", "a.b.c"}, 1, "malformed_token"},
-		{[]string{"keys"}, 2, "missing sub-command"},
+		{[]string{"keys"}, 2, "missing sub-command: new, rotate or list (see ltikit keys -h)"},
 		{[]string{"keys", "burn"}, 2, `unknown sub-command "burn"`},
 		{[]string{"keys", "list", "-dir", "/nonexistent/keys"}, 1, "key directory"},
-		{[]string{"keys", "rotate", "-grace", "-1h"}, 2, "-grace"},
+		{[]string{"keys", "rotate", "-grace", "-1h"}, 2, "-grace must not be negative (see ltikit keys rotate -h)"},
 	}
 	for _, tt := range tests {
 		code, _, stderr := runCmd(t, "", tt.args...)
@@ -64,8 +64,11 @@ func TestCLI_Help(t *testing.T) {
 		args        []string
 		want, avoid []string
 	}{
-		{[]string{"keys", "-h"}, []string{"Usage: ltikit keys", "Example:"}, []string{"Flags:"}},
-		{[]string{"registrations", "-h"}, []string{"Usage: ltikit registrations", "Example:"}, []string{"Flags:"}},
+		{[]string{"keys", "-h"}, []string{"Usage: ltikit keys", "Sub-commands:\n  new       create a key", "\n  rotate    make the next key active",
+			"\n  list      list the keys", "ltikit keys rotate -h", "Example:"}, []string{"Flags:"}},
+		{[]string{"registrations", "-h"}, []string{"Usage: ltikit registrations", "Sub-commands:\n  list      list the registrations",
+			"\n  add       add a registration", "\n  approve   accept", "\n  disable   refuse", "\n  remove    delete",
+			"such as ltikit registrations add -h", "Example:"}, []string{"Flags:"}},
 		{[]string{"keys", "new", "-h"}, []string{"Flags:", "-dir DIR"}, []string{"-grace"}},
 		{[]string{"keys", "list", "-h"}, []string{"Flags:", "-dir DIR"}, []string{"-grace"}},
 		{[]string{"keys", "rotate", "-h"}, []string{"Flags:", "-dir DIR", "-grace duration"}, nil},

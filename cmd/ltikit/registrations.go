@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
@@ -17,6 +18,7 @@ import (
 
 // regsCommand is one `ltikit registrations` sub-command.
 type regsCommand struct {
+	subcommand
 	args, example string
 	// flags adds the sub-command's own flags and returns prepare, which
 	// checks the positional arguments and the flags once they are parsed
@@ -28,31 +30,45 @@ type regsCommand struct {
 // regsAction is what a sub-command does to the store.
 type regsAction func(ctx context.Context, e *env, s *regsStore) error
 
-// regsCommands are the sub-commands, by name.
-var regsCommands = map[string]regsCommand{
-	"list": {"[-json]", "ltikit registrations list -registrations registrations.json", listFlags},
-	"add": {"-moodle URL | -issuer URL -auth-url URL [-token-url URL] -jwks-url URL|-public-key FILE; -client-id ID [-deployment-id ID]... | -from FILE",
+// regsCommands are the sub-commands, in the order of the help.
+var regsCommands = []regsCommand{
+	{subcommand{"list", "list the registrations and their state (active, pending approval, disabled)"},
+		"[-json]", "ltikit registrations list -registrations registrations.json", listFlags},
+	{subcommand{"add", "add a registration: a Moodle site's, another platform's, or those of a file"},
+		"-moodle URL | -issuer URL -auth-url URL [-token-url URL] -jwks-url URL|-public-key FILE; -client-id ID -deployment-id ID...|-trust-on-first-use | -from FILE",
 		"ltikit registrations add -moodle https://moodle.example.edu -client-id 2T1DmxSUCu2ZSuu -deployment-id 1", addFlags},
-	"approve": {"ISSUER [CLIENT_ID]", "ltikit registrations approve https://moodle.example.edu 2T1DmxSUCu2ZSuu", changeFlags(approve)},
-	"disable": {"ISSUER [CLIENT_ID]", "ltikit registrations disable -postgres postgres://tool@db/tool https://moodle.example.edu", changeFlags(disable)},
-	"remove":  {"ISSUER [CLIENT_ID]", "ltikit registrations remove https://moodle.example.edu 2T1DmxSUCu2ZSuu", changeFlags(remove)},
+	{subcommand{"approve", "accept a pending or disabled registration's launches"},
+		"ISSUER [CLIENT_ID]", "ltikit registrations approve https://moodle.example.edu 2T1DmxSUCu2ZSuu", changeFlags(approve)},
+	{subcommand{"disable", "refuse a registration's launches until approved again"},
+		"ISSUER [CLIENT_ID]", "ltikit registrations disable -postgres postgres://tool@db/tool https://moodle.example.edu", changeFlags(disable)},
+	{subcommand{"remove", "delete a registration, with its deployments"},
+		"ISSUER [CLIENT_ID]", "ltikit registrations remove https://moodle.example.edu 2T1DmxSUCu2ZSuu", changeFlags(remove)},
 }
 
 func runRegistrations(args []string, e *env) error {
+	subs := make([]subcommand, len(regsCommands))
+	for i, c := range regsCommands {
+		subs[i] = c.subcommand
+	}
 	if len(args) == 0 || strings.HasPrefix(args[0], "-") {
-		f := newFlags(e, "registrations", "list|add|approve|disable|remove [-registrations FILE | -postgres DSN] ...",
+		f := newFlags(e, "registrations", "<sub-command> [-registrations FILE | -postgres DSN] [flags] [args]",
 			"ltikit registrations approve -registrations registrations.json https://moodle.example.edu")
+		f.subs, f.featured = subs, "add"
 		if err := f.parse(args); err != nil {
 			return err
 		}
-		return usagef("missing sub-command: list, add, approve, disable or remove")
+		return usagef("missing sub-command: %s", subNames(subs))
 	}
-	name, args := args[0], args[1:]
-	c, ok := regsCommands[name]
-	if !ok {
-		return usagef("unknown sub-command %q: want list, add, approve, disable or remove", name)
+	i := slices.IndexFunc(regsCommands, func(c regsCommand) bool { return c.name == args[0] })
+	if i < 0 {
+		return usagef("unknown sub-command %q: want %s", args[0], subNames(subs))
 	}
-	f := newFlags(e, "registrations "+name, "[-registrations FILE | -postgres DSN] "+c.args, c.example)
+	return helpOf(runRegsCommand(regsCommands[i], args[1:], e), "registrations "+args[0])
+}
+
+// runRegsCommand runs the sub-command c with its arguments.
+func runRegsCommand(c regsCommand, args []string, e *env) error {
+	f := newFlags(e, "registrations "+c.name, "[-registrations FILE | -postgres DSN] "+c.args, c.example)
 	file := f.String("registrations", "", "the registrations `FILE` (default $"+tool.PlatformsEnv+", else registrations.json)")
 	dsn := f.String("postgres", "", "the PostgreSQL database of the registrations (pgstore), a `DSN` such as postgres://user@host/db")
 	prepare := c.flags(f)
@@ -75,7 +91,7 @@ func runRegistrations(args []string, e *env) error {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	s, err := openRegsStore(ctx, *file, *dsn, name == "add")
+	s, err := openRegsStore(ctx, *file, *dsn, c.name == "add")
 	if err != nil {
 		return err
 	}

@@ -52,17 +52,17 @@ func addFlags(f *flags) func([]string) (regsAction, error) {
 			}
 			return addFrom(*from)
 		}
+		if err := checkAddFlags(p, *moodle, *keyFile, len(deployments) > 0 || *tofu); err != nil {
+			return nil, err
+		}
 		if *moodle != "" {
-			if p.Issuer != "" || p.AuthURL != "" || p.TokenURL != "" || p.JWKSURL != "" {
-				return nil, usagef("-moodle sets the issuer and endpoint URLs: give none of them with it")
-			}
 			root := strings.TrimSuffix(*moodle, "/")
 			p.Issuer, p.AuthURL, p.TokenURL, p.JWKSURL = root, root+"/mod/lti/auth.php", root+"/mod/lti/token.php", root+"/mod/lti/certs.php"
 		}
 		if *keyFile != "" {
 			b, err := os.ReadFile(*keyFile)
 			if err != nil {
-				return nil, err
+				return nil, fmt.Errorf("-public-key: %w", err)
 			}
 			p.PublicKey = string(b)
 		}
@@ -71,10 +71,53 @@ func addFlags(f *flags) func([]string) (regsAction, error) {
 			p.DeploymentPolicy = tool.TrustOnFirstUse
 		}
 		if err := p.Validate(); err != nil {
-			return nil, usagef("%s", strings.TrimPrefix(err.Error(), "tool: "))
+			return nil, usagef("%s", flagWords(err, *moodle != ""))
 		}
 		return func(ctx context.Context, e *env, s *regsStore) error { return add(ctx, e, s, p) }, nil
 	}
+}
+
+// checkAddFlags reports the flags missing from the command line of add,
+// or given together when they must not be, before a registration is made
+// of them: tool.Platform.Validate would name the fields of a registrations
+// file instead.
+func checkAddFlags(p tool.Platform, moodle, keyFile string, deployments bool) error {
+	switch {
+	case moodle != "" && (p.Issuer != "" || p.AuthURL != "" || p.TokenURL != "" || p.JWKSURL != ""):
+		return usagef("-moodle sets the issuer and endpoint URLs: give none of -issuer, -auth-url, -token-url, -jwks-url with it")
+	case moodle == "" && p.Issuer == "":
+		return usagef("give -moodle URL (a Moodle site), -issuer URL (another platform) or -from FILE")
+	case moodle == "" && p.AuthURL == "":
+		return usagef("-issuer needs -auth-url URL, the platform's OIDC authorization endpoint")
+	case moodle == "" && p.JWKSURL == "" && keyFile == "":
+		return usagef("-issuer needs -jwks-url URL or -public-key FILE, the platform's signing keys")
+	case p.ClientID == "":
+		return usagef("-client-id ID is required: the client_id the platform gave the tool")
+	case !deployments:
+		return usagef("give -deployment-id ID (repeat it for several) or -trust-on-first-use")
+	}
+	return nil
+}
+
+// flagWords rewords an error of tool.Platform.Validate for the command
+// line: the flag instead of the field of a registrations file, such as
+// "-auth-url: ..." for "registration ISSUER/CLIENT_ID: auth_url: ...".
+// With -moodle, its URL stands for the endpoint URLs.
+func flagWords(err error, moodle bool) string {
+	msg := strings.TrimPrefix(err.Error(), "tool: ")
+	if _, rest, ok := strings.Cut(msg, ": "); ok && strings.HasPrefix(msg, "registration ") {
+		msg = rest
+	}
+	for _, f := range [][2]string{{"auth_url", "-auth-url"}, {"token_url", "-token-url"}, {"jwks_url", "-jwks-url"}, {"public_key", "-public-key"}} {
+		if after, ok := strings.CutPrefix(msg, f[0]); ok {
+			name := f[1]
+			if moodle && f[0] != "public_key" {
+				name = "-moodle"
+			}
+			return name + after
+		}
+	}
+	return msg
 }
 
 // addFrom reads a registrations file (tool.ParsePlatforms checks every

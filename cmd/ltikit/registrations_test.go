@@ -81,14 +81,21 @@ func TestRegistrations_errors(t *testing.T) {
 		{"unknown issuer", []string{"approve", "-registrations", path, "https://nope.example"}, 1, "no registration of https://nope.example"},
 		{"unknown client_id", []string{"disable", "-registrations", path, moodleRoot, "zzz"}, 1, "with client_id zzz"},
 		{"ambiguous issuer", []string{"remove", "-registrations", path, "https://canvas.instructure.com"}, 2, "2 registrations: give the client_id (a, b)"},
-		{"add without client_id", []string{"add", "-registrations", path, "-moodle", "https://moodle.example.edu"}, 2, "client_id"},
-		{"add -moodle with -issuer", []string{"add", "-registrations", path, "-moodle", "https://m.example", "-issuer", "https://m.example", "-client-id", "c"}, 2, "-moodle sets"},
-		{"add without keys", []string{"add", "-registrations", path, "-issuer", "https://lms.example", "-auth-url", "https://lms.example/auth", "-client-id", "c"}, 2, "jwks_url"},
-		{"add plain http", []string{"add", "-registrations", path, "-moodle", "http://moodle.example.edu", "-client-id", "c"}, 2, "https"},
-		{"add a missing key file", []string{"add", "-registrations", path, "-issuer", "https://lms.example", "-auth-url", "https://lms.example/auth", "-client-id", "c", "-public-key", key}, 1, "no such file"},
+		{"add without flags", []string{"add", "-registrations", path}, 2, "give -moodle URL (a Moodle site), -issuer URL (another platform) or -from FILE"},
+		{"add without client_id", []string{"add", "-registrations", path, "-moodle", "https://moodle.example.edu"}, 2, "-client-id ID is required"},
+		{"add without deployments", []string{"add", "-registrations", path, "-moodle", "https://m.example", "-client-id", "x"}, 2,
+			"give -deployment-id ID (repeat it for several) or -trust-on-first-use"},
+		{"add -issuer without -auth-url", []string{"add", "-registrations", path, "-issuer", "https://lms.example", "-client-id", "c", "-deployment-id", "1"}, 2,
+			"-issuer needs -auth-url URL"},
+		{"add a bad -auth-url", []string{"add", "-registrations", path, "-issuer", "https://lms.example", "-auth-url", "lms.example/auth",
+			"-jwks-url", "https://lms.example/jwks", "-client-id", "c", "-deployment-id", "1"}, 2, `-auth-url: "lms.example/auth" is not an absolute http(s) URL`},
+		{"add -moodle with -issuer", []string{"add", "-registrations", path, "-moodle", "https://m.example", "-issuer", "https://m.example", "-client-id", "c"}, 2, "-moodle sets the issuer"},
+		{"add without keys", []string{"add", "-registrations", path, "-issuer", "https://lms.example", "-auth-url", "https://lms.example/auth", "-client-id", "c"}, 2, "-issuer needs -jwks-url URL or -public-key FILE"},
+		{"add plain http", []string{"add", "-registrations", path, "-moodle", "http://moodle.example.edu", "-client-id", "c", "-deployment-id", "1"}, 2, "-moodle: "},
+		{"add a missing key file", []string{"add", "-registrations", path, "-issuer", "https://lms.example", "-auth-url", "https://lms.example/auth", "-client-id", "c", "-trust-on-first-use", "-public-key", key}, 1, "-public-key: open"},
 		{"add twice", []string{"add", "-registrations", path, "-moodle", moodleRoot, "-client-id", "2T1DmxSUCu2ZSuu", "-deployment-id", "1"}, 1, "already registered"},
 		{"add a key that does not parse", []string{"add", "-registrations", path, "-issuer", "https://lms.example", "-auth-url", "https://lms.example/auth",
-			"-client-id", "c", "-trust-on-first-use", "-public-key", badKey}, 2, "public_key cannot verify tokens"},
+			"-client-id", "c", "-trust-on-first-use", "-public-key", badKey}, 2, "-public-key cannot verify tokens"},
 		{"add -from a missing file", []string{"add", "-registrations", path, "-from", key}, 1, "no such file"},
 		{"add -from with other flags", []string{"add", "-registrations", path, "-from", path, "-client-id", "c"}, 2, "give no -client-id with it"},
 		{"add -from a file already in", []string{"add", "-registrations", path, "-from", path}, 1, "already registered"},
@@ -100,6 +107,13 @@ func TestRegistrations_errors(t *testing.T) {
 			code, stdout, stderr := runCmd(t, "", append([]string{"registrations"}, tc.args...)...)
 			if code != tc.code || !strings.Contains(stderr, tc.inStderr) {
 				t.Errorf("exit %d, stderr %q; want %d and %q", code, stderr, tc.code, tc.inStderr)
+			}
+			help := "(see ltikit registrations -h)" // a usage error points at the sub-command's help
+			if len(tc.args) > 0 && tc.args[0] != "purge" {
+				help = "(see ltikit registrations " + tc.args[0] + " -h)"
+			}
+			if tc.code == 2 && !strings.HasSuffix(stderr, help+"\n") {
+				t.Errorf("stderr %q does not end with %q", stderr, help)
 			}
 			if strings.Count(strings.TrimSpace(stderr), "\n") > 0 || stdout != "" {
 				t.Errorf("want one line on stderr and nothing on stdout; got %q and %q", stderr, stdout)
@@ -113,7 +127,8 @@ func TestRegistrations_errors(t *testing.T) {
 
 func TestRegistrations_help(t *testing.T) {
 	t.Parallel()
-	for name := range regsCommands {
+	for _, c := range regsCommands {
+		name := c.name
 		code, _, stderr := runCmd(t, "", "registrations", name, "-h")
 		if code != 0 || !strings.Contains(stderr, "Example:\n  ltikit registrations "+name) || !strings.Contains(stderr, "-postgres") {
 			t.Errorf("registrations %s -h: exit %d\n%s", name, code, stderr)
@@ -201,7 +216,7 @@ func TestRegistrations_argumentsBeforeStore(t *testing.T) {
 		code     int
 		inStderr string
 	}{
-		{"add without the other flags", []string{"add", "-client-id", "x"}, 2, "issuer is required"},
+		{"add without the other flags", []string{"add", "-client-id", "x"}, 2, "give -moodle URL"},
 		{"add with an argument", []string{"add", "-moodle", "https://m.example", "-client-id", "x", "extra"}, 2, "unexpected argument"},
 		{"add -from with other flags", []string{"add", "-from", regs, "-pending"}, 2, "give no -pending"},
 		{"approve without issuer", []string{"approve"}, 2, "want ISSUER"},

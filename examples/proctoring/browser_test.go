@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
@@ -119,13 +120,7 @@ func TestProctoring_browser(t *testing.T) {
 	browsertest.WaitFor(t, pre, "the camera check", `(function () {
 	  var camera = document.getElementById("snapshot-camera"), note = document.getElementById("snapshot-status");
 	  return !camera.hidden || note.textContent.includes("No camera"); })()`)
-	browsertest.Do(t, pre, "pass the pre-check",
-		chromedp.SetValue(chromedp.ID("identity-name"), "Ada Park"),
-		chromedp.Click(chromedp.ID("env-quiet")),
-		chromedp.Click(chromedp.ID("env-alone")),
-		chromedp.Click(chromedp.ID("env-materials")),
-		chromedp.Click(chromedp.ID("consent")),
-		chromedp.Click(chromedp.ID("start-attempt")))
+	passPrecheck(t, pre)
 
 	// The pre-check passed: the start page names the monitor window, which
 	// is not open yet; its button opens it and starts the attempt.
@@ -228,6 +223,51 @@ func TestProctoring_browser(t *testing.T) {
 	if err != nil || !strings.Contains(controls, "flag") {
 		t.Errorf("reported to the platform: %q, %v", controls, err)
 	}
+}
+
+// passPrecheck passes the pre-check in the tool's page pre as Ada Park.
+func passPrecheck(t *testing.T, pre context.Context) {
+	t.Helper()
+	browsertest.Do(t, pre, "pass the pre-check",
+		chromedp.SetValue(chromedp.ID("identity-name"), "Ada Park"),
+		chromedp.Click(chromedp.ID("env-quiet")),
+		chromedp.Click(chromedp.ID("env-alone")),
+		chromedp.Click(chromedp.ID("env-materials")),
+		chromedp.Click(chromedp.ID("consent")),
+		chromedp.Click(chromedp.ID("start-attempt")))
+}
+
+// TestProctoring_browserTerminated: the tool terminates Ada's attempt at
+// her first incident, through the Assessment Control Service, and the
+// platform's assessment page in the iframe follows: the attempt shows as
+// terminated, and Finish is disabled, with a note that says why.
+func TestProctoring_browserTerminated(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	ctx = browsertest.New(t, ctx)
+	lms, a := startDevApp(t, policy{TerminateAfter: 1})
+
+	browsertest.Do(t, ctx, "open the LMS", chromedp.Navigate(lms.URL+"/"))
+	browsertest.Do(t, ctx, "start the proctored attempt", chromedp.Click(chromedp.ID("proctored-attempt-ada")))
+	passPrecheck(t, browsertest.Target(t, ctx, "iframe", a.toolURL, "#precheck-form"))
+	start := browsertest.Target(t, ctx, "iframe", a.toolURL, "#start-form")
+	monitorPath, err := chromedp.Run(start, chromedp.Evaluate[string](`document.getElementById("start-form").dataset.monitor || ""`))
+	if err != nil || monitorPath == "" {
+		t.Fatalf("the start page names no monitor window: %q, %v", monitorPath, err)
+	}
+	browsertest.Do(t, start, "start the attempt", chromedp.Click(chromedp.ID("start-assessment")))
+	assessment := `(function () { var d = document.getElementById("tool").contentDocument;
+	  return !!d && !!d.getElementById("assessment") && d.getElementById("attempt-status").textContent === %q &&
+	    d.getElementById("finish-attempt").disabled === %t && d.getElementById("attempt-note").textContent.includes(%q); })()`
+	browsertest.WaitFor(t, ctx, "the running attempt", fmt.Sprintf(assessment, "running", false, ""))
+
+	mon := browsertest.Target(t, ctx, "page", a.toolURL+monitorPath, "#monitor")
+	browsertest.WaitFor(t, mon, "the attempt in progress", `document.getElementById("monitor-status").textContent === "in progress"`)
+	browsertest.Do(t, mon, "copy in the monitor window", chromedp.Evaluate[chromedp.Void](`document.dispatchEvent(new Event("copy"))`))
+	browsertest.Eventually(t, "the termination at the platform's ACS", func() bool {
+		return slices.ContainsFunc(lms.ProctoringActions(), func(x ltitest.ProctoringAction) bool { return x.Action == "terminate" && x.Accepted() })
+	})
+	browsertest.WaitFor(t, ctx, "the terminated attempt on the assessment page", fmt.Sprintf(assessment, "terminated", true, "terminated this attempt"))
 }
 
 // hitAtCentre reports, for each element selector matches in ctx's page

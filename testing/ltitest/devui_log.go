@@ -27,6 +27,7 @@ type devLogItem struct {
 	Fields     []keyValue
 	Violations []string
 	Blocks     []keyValue // decoded claims and bodies, as indented JSON or text
+	JWT        *keyValue  // a signed message as sent, in compact form for ltikit inspect: its name and the token
 	at         time.Time
 }
 
@@ -102,6 +103,9 @@ func (d *devLMS) stepItem(i int, l LogEntry) devLogItem {
 			it.Title = "Authentication request ← tool, id_token " + messageType(l.Claims)
 			it.Blocks = append(it.Blocks, keyValue{"id_token claims", indentJSON(l.Claims)}, keyValue{"id_token header", indentJSON(l.Header)})
 		}
+		if l.IDToken != "" {
+			it.JWT = &keyValue{"id_token", l.IDToken}
+		}
 	case StepLaunch:
 		it.Title = "id_token posted → tool"
 		it.Fields = []keyValue{{"sent to", l.Method + " " + l.URL}}
@@ -134,6 +138,9 @@ func (d *devLMS) deepLinkItem(i int, r DeepLinkResponse) devLogItem {
 	}
 	if r.Claims != nil {
 		it.Blocks = append(it.Blocks, keyValue{"JWT claims", indentJSON(r.Claims)}, keyValue{"JWT header", indentJSON(r.Header)})
+	}
+	if r.JWT != "" {
+		it.JWT = &keyValue{"JWT", r.JWT}
 	}
 	return it
 }
@@ -199,6 +206,9 @@ func (d *devLMS) startItem(i int, s AssessmentStart, userID string) devLogItem {
 	}
 	if s.Claims != nil {
 		it.Blocks = append(it.Blocks, keyValue{"JWT claims", indentJSON(s.Claims)}, keyValue{"JWT header", indentJSON(s.Header)})
+	}
+	if s.JWT != "" {
+		it.JWT = &keyValue{"JWT", s.JWT}
 	}
 	return it
 }

@@ -110,6 +110,7 @@ func newEngine(issuer string, q quirks, now func() time.Time, key jwks.Key) (*en
 	e.mux.HandleFunc(deepLinkReturnPath, e.withDevItems(e.serveDeepLinkReturn))
 	e.mux.HandleFunc("POST "+apStartPath, e.serveStartAssessment)
 	e.mux.HandleFunc("POST "+apFinishPath, e.serveFinishAttempt)
+	e.mux.HandleFunc("GET "+apAttemptPath, e.serveAttemptState)
 	e.mux.HandleFunc("POST "+apACSPath, e.serveACS)
 	e.mux.HandleFunc("GET "+apLaunchPath, e.serveProctoringLaunch)
 	e.mux.HandleFunc("GET "+openIDConfigurationPath, e.serveOpenIDConfiguration)

@@ -43,10 +43,11 @@ const ScopeAssessmentControl = "https://purl.imsglobal.org/spec/lti-ap/scope/con
 
 // The platform's proctoring endpoints.
 const (
-	apStartPath  = "/proctoring/start"  // start_assessment_url
-	apFinishPath = "/proctoring/finish" // the assessment page's Finish button
-	apACSPath    = "/proctoring/acs"    // assessment_control_url
-	apLaunchPath = "/proctoring/launch" // the course page's "Start proctored attempt"
+	apStartPath   = "/proctoring/start"   // start_assessment_url
+	apFinishPath  = "/proctoring/finish"  // the assessment page's Finish button
+	apAttemptPath = "/proctoring/attempt" // the attempt's status, which the assessment page polls
+	apACSPath     = "/proctoring/acs"     // assessment_control_url
+	apLaunchPath  = "/proctoring/launch"  // the course page's "Start proctored attempt"
 )
 
 // apActions are the Assessment Control actions (AP-05), all offered by

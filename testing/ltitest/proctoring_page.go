@@ -1,6 +1,7 @@
 package ltitest
 
 import (
+	"encoding/json"
 	"html/template"
 	"net/http"
 	"net/url"
@@ -55,14 +56,14 @@ func (e *engine) writeLoginForm(w http.ResponseWriter, loginURL string, pl *pend
 
 // attemptView is what the assessment page shows of an attempt.
 type attemptView struct {
-	ID, Title, User, Status string
-	Number, ExtraTime       int
+	ID, Title, User, Status, Note string
+	Number, ExtraTime             int
 }
 
 // view returns a's page data. The caller holds the lock.
 func (a *attempt) view() attemptView {
 	v := attemptView{ID: a.id, Title: a.msg.ResourceLink.Title, User: a.msg.Name, Status: a.status,
-		Number: a.number, ExtraTime: a.extraTime}
+		Note: attemptNotes[a.status], Number: a.number, ExtraTime: a.extraTime}
 	if v.Title == "" {
 		v.Title = a.msg.resourceLinkID()
 	}
@@ -70,6 +71,52 @@ func (a *attempt) view() attemptView {
 		v.User = a.msg.UserID
 	}
 	return v
+}
+
+// attemptNotes say why the assessment page's Finish button is disabled,
+// by the attempt's status.
+var attemptNotes = map[string]string{
+	attemptPaused:     "The proctor paused this attempt: it can be submitted once it resumes.",
+	attemptTerminated: "The proctoring tool terminated this attempt: it can no longer be submitted.",
+	attemptComplete:   "This attempt was submitted.",
+}
+
+// attemptState is the answer of the attempt's status URL (apAttemptPath).
+type attemptState struct {
+	Status    string `json:"status"`
+	ExtraTime int    `json:"extra_time"` // minutes
+	Note      string `json:"note"`       // "" while running
+}
+
+// serveAttemptState serves GET /proctoring/attempt?attempt=ID, which the
+// assessment page polls: the proctoring tool may pause, resume or
+// terminate the attempt and grant extra time (Assessment Control), and the
+// page shows it. Like the Finish button, it answers only the browser that
+// started the attempt.
+func (e *engine) serveAttemptState(w http.ResponseWriter, r *http.Request) {
+	id := r.URL.Query().Get("attempt")
+	ap := &e.ap
+	ap.mu.Lock()
+	var st attemptState
+	code := http.StatusNotFound
+	for _, a := range ap.attempts {
+		switch {
+		case a.id != id:
+		case browserSession(r) != a.browser:
+			code = http.StatusForbidden
+		default:
+			v := a.view()
+			st, code = attemptState{Status: v.Status, ExtraTime: v.ExtraTime, Note: v.Note}, http.StatusOK
+		}
+	}
+	ap.mu.Unlock()
+	if code != http.StatusOK {
+		http.Error(w, http.StatusText(code), code)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	_ = json.NewEncoder(w).Encode(st)
 }
 
 // serveFinishAttempt serves POST /proctoring/finish, the assessment page's
@@ -179,10 +226,11 @@ var assessmentPage = template.Must(template.New("assessment").Parse(`<!DOCTYPE h
 </head>
 <body>
 <main style="display:block;max-width:44rem">
-<section id="assessment" data-status="{{.Status}}">
+<section id="assessment" data-status="{{.Status}}" data-state-url="/proctoring/attempt?attempt={{.ID}}">
 <h1>{{.Title}}</h1>
-<p class="muted"><span id="attempt-user">{{.User}}</span> · <span id="attempt-number">attempt {{.Number}}</span> · <span id="attempt-status">{{.Status}}</span>{{if .ExtraTime}} · <span id="attempt-extra-time">{{.ExtraTime}} extra minutes</span>{{end}}</p>
+<p class="muted"><span id="attempt-user">{{.User}}</span> · <span id="attempt-number">attempt {{.Number}}</span> · <span id="attempt-status">{{.Status}}</span><span id="attempt-extra-time"{{if not .ExtraTime}} hidden{{end}}> · {{.ExtraTime}} extra minutes</span></p>
 <p>The proctoring tool started this attempt with a verified LtiStartAssessment message.</p>
+<p id="attempt-note" class="problem"{{if not .Note}} hidden{{end}}>{{.Note}}</p>
 <form method="post" action="/proctoring/finish">
 <ol>
 <li><p>A pendulum of length 1 m swings with a period of about</p>
@@ -193,10 +241,26 @@ var assessmentPage = template.Must(template.New("assessment").Parse(`<!DOCTYPE h
 <label><input type="radio" name="q2" value="longer"> longer</label></li>
 </ol>
 <input type="hidden" name="attempt" value="{{.ID}}">
-<button type="submit" id="finish-attempt">Finish attempt</button>
+<button type="submit" id="finish-attempt"{{if ne .Status "running"}} disabled{{end}}>Finish attempt</button>
 </form>
 </section>
 </main>
+<script>
+// The proctoring tool may pause, resume or terminate the attempt: follow its status.
+const page = document.getElementById("assessment");
+const poll = setInterval(async () => {
+  const resp = await fetch(page.dataset.stateUrl, {cache: "no-store"}).catch(() => null);
+  if (!resp || !resp.ok) return;
+  const a = await resp.json(), extra = document.getElementById("attempt-extra-time"), note = document.getElementById("attempt-note");
+  page.dataset.status = document.getElementById("attempt-status").textContent = a.status;
+  extra.textContent = " · " + a.extra_time + " extra minutes";
+  extra.hidden = !a.extra_time;
+  note.textContent = a.note;
+  note.hidden = !a.note;
+  document.getElementById("finish-attempt").disabled = a.status !== "running";
+  if (a.status === "terminated" || a.status === "complete") clearInterval(poll);
+}, 3000);
+</script>
 </body>
 </html>
 `))
