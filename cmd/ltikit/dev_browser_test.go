@@ -69,27 +69,6 @@ func playLab(t *testing.T, fctx context.Context, misses []int) string {
 	return acc
 }
 
-// hitAtCentre reports, for each element selector matches in ctx's page
-// (scrolled into view), whether it is the element at its own centre:
-// whether a click there reaches it rather than something covering it.
-// The map is keyed by element id.
-func hitAtCentre(t *testing.T, ctx context.Context, selector string) map[string]bool {
-	t.Helper()
-	hit, err := chromedp.Run(ctx, chromedp.Evaluate[map[string]bool](`(function () {
-	  var hit = {};
-	  document.querySelectorAll(`+strconv.Quote(selector)+`).forEach(function (el) {
-	    el.scrollIntoView({block: "nearest"});
-	    var r = el.getBoundingClientRect();
-	    hit[el.id] = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2) === el;
-	  });
-	  return hit;
-	})()`))
-	if err != nil {
-		t.Fatalf("hit test of %s: %v", selector, err)
-	}
-	return hit
-}
-
 // The newcomer's path in a real browser: open `ltikit dev`, launch the
 // simulation as a learner in the iframe (the tool on localhost, the LMS on
 // 127.0.0.1: a cross-site iframe whose cookies must work), play it, see
@@ -106,7 +85,7 @@ func TestDev_browser(t *testing.T) {
 
 	// 0. Every participant's buttons can be clicked: nothing covers them.
 	browsertest.Do(t, ctx, "open the LMS", chromedp.Navigate(lms))
-	hit := hitAtCentre(t, ctx, ".people button")
+	hit := browsertest.HitAtCentre(t, ctx, ".people button")
 	for _, id := range []string{"launch-ian", "add-activity-ian", "launch-tara", "launch-ada", "launch-ben", "launch-chloe"} {
 		if !hit[id] {
 			t.Errorf("button #%s is covered at its centre (or missing): %v", id, hit)

@@ -8,7 +8,6 @@ import (
 	"net"
 	"net/http"
 	"slices"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -100,7 +99,7 @@ func TestProctoring_browser(t *testing.T) {
 	// 1. Ada starts the proctored attempt: the pre-check in the iframe,
 	// which may use the camera and full screen.
 	browsertest.Do(t, ctx, "open the LMS", chromedp.Navigate(lms.URL+"/"))
-	hit := hitAtCentre(t, ctx, ".people button")
+	hit := browsertest.HitAtCentre(t, ctx, ".people button")
 	for _, id := range []string{"launch-ian", "add-activity-ian", "launch-tara", "launch-ada", "proctored-attempt-ada",
 		"launch-ben", "proctored-attempt-ben", "launch-chloe", "proctored-attempt-chloe"} {
 		if !hit[id] {
@@ -268,25 +267,4 @@ func TestProctoring_browserTerminated(t *testing.T) {
 		return slices.ContainsFunc(lms.ProctoringActions(), func(x ltitest.ProctoringAction) bool { return x.Action == "terminate" && x.Accepted() })
 	})
 	browsertest.WaitFor(t, ctx, "the terminated attempt on the assessment page", fmt.Sprintf(assessment, "terminated", true, "terminated this attempt"))
-}
-
-// hitAtCentre reports, for each element selector matches in ctx's page
-// (scrolled into view), whether it is the element at its own centre:
-// whether a click there reaches it rather than something covering it.
-// The map is keyed by element id.
-func hitAtCentre(t *testing.T, ctx context.Context, selector string) map[string]bool {
-	t.Helper()
-	hit, err := chromedp.Run(ctx, chromedp.Evaluate[map[string]bool](`(function () {
-	  var hit = {};
-	  document.querySelectorAll(`+strconv.Quote(selector)+`).forEach(function (el) {
-	    el.scrollIntoView({block: "nearest"});
-	    var r = el.getBoundingClientRect();
-	    hit[el.id] = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2) === el;
-	  });
-	  return hit;
-	})()`))
-	if err != nil {
-		t.Fatalf("hit test of %s: %v", selector, err)
-	}
-	return hit
 }

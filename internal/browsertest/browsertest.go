@@ -141,3 +141,24 @@ func Target(t testing.TB, ctx context.Context, kind, prefix, selector string) co
 		time.Sleep(100 * time.Millisecond) // polling the browser, not timing the code under test
 	}
 }
+
+// HitAtCentre reports, for each element selector matches in ctx's page
+// (scrolled into view), whether it is the element at its own centre:
+// whether a click there reaches it rather than something covering it.
+// The map is keyed by element id.
+func HitAtCentre(t testing.TB, ctx context.Context, selector string) map[string]bool {
+	t.Helper()
+	hit, err := chromedp.Run(ctx, chromedp.Evaluate[map[string]bool](`(function () {
+	  var hit = {};
+	  document.querySelectorAll(`+strconv.Quote(selector)+`).forEach(function (el) {
+	    el.scrollIntoView({block: "nearest"});
+	    var r = el.getBoundingClientRect();
+	    hit[el.id] = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2) === el;
+	  });
+	  return hit;
+	})()`))
+	if err != nil {
+		t.Fatalf("hit test of %s: %v", selector, err)
+	}
+	return hit
+}
