@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
-	"net"
 	"net/http"
 	"slices"
 	"strings"
@@ -14,10 +13,9 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"github.com/ltikit/ltikit/examples/internal/devserver"
 	"github.com/ltikit/ltikit/internal/browsertest"
-	"github.com/ltikit/ltikit/jwks"
 	"github.com/ltikit/ltikit/testing/ltitest"
-	"github.com/ltikit/ltikit/tool"
 )
 
 // startDevApp starts the development LMS (the LMS of `ltikit dev`) on
@@ -28,53 +26,23 @@ import (
 // test ends.
 func startDevApp(t *testing.T, p policy) (*ltitest.Platform, *app) {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	srv, err := devserver.Start(devserver.ForTest(t, devserver.Config{}), devserver.Platform{Name: "development LMS", Localhost: true,
+		Options: func(toolURL string) []ltitest.Option {
+			return []ltitest.Option{ltitest.WithDevLMS("Proctoring"), ltitest.WithDevProctoring(),
+				ltitest.WithLoginURL(toolURL + "/lti/login"), ltitest.WithRedirectURIs(toolURL + "/lti/launch"),
+				ltitest.WithToolJWKSURL(toolURL + "/.well-known/jwks.json")}
+		}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, port, _ := net.SplitHostPort(ln.Addr().String())
-	a := &app{toolURL: "http://localhost:" + port, ln: ln}
-	lms, err := ltitest.Start(ltitest.WithAddr("127.0.0.1:0"), ltitest.WithDevLMS("Proctoring"), ltitest.WithDevProctoring(),
-		ltitest.WithLoginURL(a.toolURL+"/lti/login"), ltitest.WithRedirectURIs(a.toolURL+"/lti/launch"),
-		ltitest.WithToolJWKSURL(a.toolURL+"/.well-known/jwks.json"))
+	a, h, err := wire(srv, p, slog.New(slog.DiscardHandler))
 	if err != nil {
-		ln.Close()
+		srv.Close()
 		t.Fatal(err)
 	}
-	// app.close closes the platform it holds; the LMS is the test's.
-	t.Cleanup(lms.Close)
-	if a.keys, err = jwks.LoadKeyDir(t.TempDir()); err != nil {
-		ln.Close()
-		t.Fatal(err)
-	}
-	regs, err := tool.NewMemoryPlatforms(lms.Registration())
-	if err != nil {
-		ln.Close()
-		t.Fatal(err)
-	}
-	logger := slog.New(slog.DiscardHandler)
-	if a.tool, err = tool.New(tool.Config{BaseURL: a.toolURL, Platforms: regs, Keys: a.keys, Logger: logger,
-		MessageTypes: messageTypes}); err != nil {
-		ln.Close()
-		t.Fatal(err)
-	}
-	s, err := newSite(a, p, logger)
-	if err != nil {
-		a.close()
-		t.Fatal(err)
-	}
-	a.srv = &http.Server{Handler: lms.ObserveTool(newRouter(a.tool, s)), ReadHeaderTimeout: 10 * time.Second}
-	served := make(chan error, 1)
-	go func() { served <- a.serve() }()
-	t.Cleanup(func() {
-		if err := a.shutdown(context.Background()); err != nil {
-			t.Errorf("shutdown: %v", err)
-		}
-		if err := <-served; err != nil {
-			t.Errorf("serve: %v", err)
-		}
-	})
-	return lms, a
+	srv.Handle(srv.Platform.ObserveTool(h))
+	devserver.ServeForTest(t, a)
+	return srv.Platform, a
 }
 
 // TestProctoring_browser: the proctored attempt in a real browser, in the
@@ -107,7 +75,7 @@ func TestProctoring_browser(t *testing.T) {
 		}
 	}
 	browsertest.Do(t, ctx, "start the proctored attempt", chromedp.Click(chromedp.ID("proctored-attempt-ada")))
-	pre := browsertest.Target(t, ctx, "iframe", a.toolURL, "#precheck-form")
+	pre := browsertest.Target(t, ctx, "iframe", a.URL, "#precheck-form")
 	allowed, err := chromedp.Run(pre, chromedp.Evaluate[bool](
 		`document.featurePolicy.allowsFeature("camera") && document.featurePolicy.allowsFeature("microphone") && document.fullscreenEnabled`))
 	if err != nil || !allowed {
@@ -123,7 +91,7 @@ func TestProctoring_browser(t *testing.T) {
 
 	// The pre-check passed: the start page names the monitor window, which
 	// is not open yet; its button opens it and starts the attempt.
-	start := browsertest.Target(t, ctx, "iframe", a.toolURL, "#start-form")
+	start := browsertest.Target(t, ctx, "iframe", a.URL, "#start-form")
 	monitorPath, err := chromedp.Run(start, chromedp.Evaluate[string](`document.getElementById("start-form").dataset.monitor || ""`))
 	if err != nil || !strings.HasPrefix(monitorPath, "/proctor/monitor/") {
 		t.Fatalf("the start page names no monitor window: %q, %v", monitorPath, err)
@@ -153,7 +121,7 @@ func TestProctoring_browser(t *testing.T) {
 	// 3. The monitor window the start opened shows the attempt in
 	// progress, without a way to full screen (it would hide the exam). Its
 	// loss of focus is recorded for information; a copy is an incident.
-	mon := browsertest.Target(t, ctx, "page", a.toolURL+monitorPath, "#monitor")
+	mon := browsertest.Target(t, ctx, "page", a.URL+monitorPath, "#monitor")
 	browsertest.WaitFor(t, mon, "the attempt in progress", `document.getElementById("monitor-status").textContent === "in progress"`)
 	if fs, err := chromedp.Run(mon, chromedp.Evaluate[bool](`!!document.getElementById("enter-fullscreen")`)); err != nil || fs {
 		t.Errorf("the monitor window offers full screen (%v)", err)
@@ -182,7 +150,7 @@ func TestProctoring_browser(t *testing.T) {
 	// Ada closes the monitor window: a second incident.
 	browsertest.Do(t, mon, "close the monitor window", chromedp.Evaluate[chromedp.Void](`setTimeout(function () { window.close(); }, 0)`))
 	browsertest.Eventually(t, "the closing recorded", func() bool {
-		resp, err := http.Get(a.toolURL + monitorPath + "/status")
+		resp, err := http.Get(a.URL + monitorPath + "/status")
 		if err != nil {
 			return false
 		}
@@ -195,7 +163,7 @@ func TestProctoring_browser(t *testing.T) {
 	// the tool asked, and the tool's end page is in the iframe.
 	browsertest.Do(t, ctx, "finish the attempt", chromedp.Evaluate[chromedp.Void](
 		`document.getElementById("tool").contentDocument.getElementById("finish-attempt").click()`))
-	end := browsertest.Target(t, ctx, "iframe", a.toolURL, "#attempt-ended")
+	end := browsertest.Target(t, ctx, "iframe", a.URL, "#attempt-ended")
 	browsertest.WaitFor(t, end, "the tool's end page", `document.getElementById("attempt-ended").dataset.status === "ended"`)
 	browsertest.WaitFor(t, ctx, "LtiEndAssessment in the proctoring panel",
 		`(function () { var s = document.getElementById("proctoring").innerText;
@@ -203,7 +171,7 @@ func TestProctoring_browser(t *testing.T) {
 
 	// 6. Ian opens the proctor dashboard: Ada's session, with its event.
 	browsertest.Do(t, ctx, "launch as the instructor", chromedp.Click(chromedp.ID("launch-ian")))
-	dash := browsertest.Target(t, ctx, "iframe", a.toolURL, "#dashboard")
+	dash := browsertest.Target(t, ctx, "iframe", a.URL, "#dashboard")
 	browsertest.WaitFor(t, dash, "Ada's session", `document.getElementById("dashboard").innerText.includes("Ada Park")`)
 	row, err := chromedp.Run(dash, chromedp.Text(chromedp.CSS(`#dashboard tbody tr[id^="session-"]`)))
 	if err != nil {
@@ -215,7 +183,7 @@ func TestProctoring_browser(t *testing.T) {
 		}
 	}
 	browsertest.Do(t, dash, "open the session", chromedp.Click(chromedp.CSS(`#dashboard tbody tr[id^="session-"] a`)))
-	sess := browsertest.Target(t, ctx, "iframe", a.toolURL+"/dashboard/sessions/", "#events")
+	sess := browsertest.Target(t, ctx, "iframe", a.URL+"/dashboard/sessions/", "#events")
 	browsertest.WaitFor(t, sess, "the session's events", `(function () { var s = document.getElementById("events").innerText;
 	  return s.includes("monitor window lost focus") && s.includes("text was copied") && s.includes("monitor window was closed"); })()`)
 	controls, err := chromedp.Run(sess, chromedp.Text(chromedp.ID("controls")))
@@ -248,8 +216,8 @@ func TestProctoring_browserTerminated(t *testing.T) {
 
 	browsertest.Do(t, ctx, "open the LMS", chromedp.Navigate(lms.URL+"/"))
 	browsertest.Do(t, ctx, "start the proctored attempt", chromedp.Click(chromedp.ID("proctored-attempt-ada")))
-	passPrecheck(t, browsertest.Target(t, ctx, "iframe", a.toolURL, "#precheck-form"))
-	start := browsertest.Target(t, ctx, "iframe", a.toolURL, "#start-form")
+	passPrecheck(t, browsertest.Target(t, ctx, "iframe", a.URL, "#precheck-form"))
+	start := browsertest.Target(t, ctx, "iframe", a.URL, "#start-form")
 	monitorPath, err := chromedp.Run(start, chromedp.Evaluate[string](`document.getElementById("start-form").dataset.monitor || ""`))
 	if err != nil || monitorPath == "" {
 		t.Fatalf("the start page names no monitor window: %q, %v", monitorPath, err)
@@ -260,7 +228,7 @@ func TestProctoring_browserTerminated(t *testing.T) {
 	    d.getElementById("finish-attempt").disabled === %t && d.getElementById("attempt-note").textContent.includes(%q); })()`
 	browsertest.WaitFor(t, ctx, "the running attempt", fmt.Sprintf(assessment, "running", false, ""))
 
-	mon := browsertest.Target(t, ctx, "page", a.toolURL+monitorPath, "#monitor")
+	mon := browsertest.Target(t, ctx, "page", a.URL+monitorPath, "#monitor")
 	browsertest.WaitFor(t, mon, "the attempt in progress", `document.getElementById("monitor-status").textContent === "in progress"`)
 	browsertest.Do(t, mon, "copy in the monitor window", chromedp.Evaluate[chromedp.Void](`document.dispatchEvent(new Event("copy"))`))
 	browsertest.Eventually(t, "the termination at the platform's ACS", func() bool {

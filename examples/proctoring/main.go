@@ -39,51 +39,35 @@
 //	-flag-on N             flag the attempt at the Nth integrity event (default 1; 0 never)
 //	-terminate-after N     terminate the attempt at the Nth integrity event (default 3; 0 never)
 //
-// The files are a pattern to copy: main.go reads the configuration,
-// app.go wires ltikit, routes.go routes with gorilla/mux; precheck.go,
+// The files are a pattern to copy: main.go reads the configuration and
+// wires ltikit (tool.New with the message types it accepts, the fake
+// platform's view of the tool), routes.go routes with gorilla/mux; precheck.go,
 // monitor.go, policy.go, quiz.go, dashboard.go and end.go are the tool's
-// pages, sessions.go keeps the proctoring sessions in memory.
+// pages, sessions.go keeps the proctoring sessions in memory. The plumbing
+// the examples share (flags, the registrations file or the fake platform,
+// keys, listening, graceful shutdown) is in examples/internal/devserver.
 package main
 
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
-	"os"
-	"os/signal"
-	"path/filepath"
-	"syscall"
-	"time"
+	"net/http"
 
+	"github.com/ltikit/ltikit/examples/internal/devserver"
+	"github.com/ltikit/ltikit/testing/ltitest"
 	"github.com/ltikit/ltikit/tool"
 )
 
 // config is the tool's configuration, from flags and environment.
 type config struct {
-	addr          string // the tool listens here
-	baseURL       string // the tool's public origin; "" means http://<addr>
-	platformAddr  string // the fake platform listens here
-	registrations string // the registrations file; "" starts the fake platform
-	regsSource    string // where registrations came from, for error messages
-	keyDir        string // the tool's signing keys
-	policy        policy // what integrity events lead to
+	devserver.Config
+	policy policy // what integrity events lead to
 }
 
-func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr)
-	switch {
-	case errors.Is(err, flag.ErrHelp):
-		os.Exit(0)
-	case err != nil:
-		fmt.Fprintln(os.Stderr, "ltikit proctoring:", err)
-		os.Exit(1)
-	}
-}
+func main() { devserver.Main("proctoring", run) }
 
 // run parses args, starts the tool (and, without registrations, the fake
 // platform), prints where to start, and serves until ctx is done; then it
@@ -99,48 +83,81 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return err
 	}
 	fmt.Fprintln(stdout, a.banner())
-	logger.Info("tool started", "url", a.toolURL, "keys", cfg.keyDir,
+	logger.Info("tool started", "url", a.URL, "keys", cfg.KeyDir,
 		"flag_on", cfg.policy.FlagOn, "terminate_after", cfg.policy.TerminateAfter)
-
-	served := make(chan error, 1)
-	go func() { served <- a.serve() }()
-	select {
-	case err = <-served:
-	case <-ctx.Done():
-		logger.Info("shutting down")
-	}
-	sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	return errors.Join(err, a.shutdown(sctx))
+	return a.Run(ctx, logger)
 }
 
 // parseFlags reads the command line; the registrations file may also come
 // from the environment variable LTIKIT_REGISTRATIONS.
 func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (config, error) {
 	var cfg config
-	fs := flag.NewFlagSet("proctoring", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.StringVar(&cfg.addr, "addr", "127.0.0.1:8010", "the tool listens on this `address`")
-	fs.StringVar(&cfg.platformAddr, "platform-addr", "127.0.0.1:8011", "the fake platform listens on this `address`")
-	fs.StringVar(&cfg.registrations, "registrations", "",
-		"serve the platforms registered in `FILE` (docs/registrations.md) instead of starting the fake platform; default $"+tool.PlatformsEnv)
-	fs.StringVar(&cfg.baseURL, "base-url", "", "the tool's public origin `URL`, when the LMS reaches it through a proxy (default http://ADDR)")
-	fs.StringVar(&cfg.keyDir, "keys", filepath.Join(os.TempDir(), "ltikit-proctoring-keys"),
-		"the tool's signing keys `DIR`, generated on first start")
+	fs := devserver.Flags{Command: "proctoring", Tool: "tool", Platform: "fake platform",
+		Addr: "127.0.0.1:8010", PlatformAddr: "127.0.0.1:8011", KeyDir: "ltikit-proctoring-keys"}.FlagSet(&cfg.Config, stderr)
 	fs.IntVar(&cfg.policy.FlagOn, "flag-on", 1, "flag the attempt at the `N`th integrity event (0: never)")
 	fs.IntVar(&cfg.policy.TerminateAfter, "terminate-after", 3, "terminate the attempt at the `N`th integrity event (0: never)")
-	if err := fs.Parse(args); err != nil {
+	if err := devserver.Parse(fs, args, getenv, &cfg.Config); err != nil {
 		return config{}, err
-	}
-	if fs.NArg() > 0 {
-		return config{}, fmt.Errorf("unexpected argument %q (see -h)", fs.Arg(0))
 	}
 	if cfg.policy.FlagOn < 0 || cfg.policy.TerminateAfter < 0 {
 		return config{}, errors.New("-flag-on and -terminate-after must not be negative")
 	}
-	cfg.regsSource = "-registrations"
-	if cfg.registrations == "" && getenv(tool.PlatformsEnv) != "" {
-		cfg.registrations, cfg.regsSource = getenv(tool.PlatformsEnv), tool.PlatformsEnv
-	}
 	return cfg, nil
+}
+
+// app is the running proctoring tool: the tool, its HTTP server and,
+// unless registrations were given, the fake platform that launches it.
+type app struct {
+	*devserver.Server
+	tool *tool.Tool
+}
+
+// newApp wires the tool: devserver.Start loads the registrations (or
+// starts the fake platform, which knows the tool's login and launch URLs
+// and its public keys, as an LMS administrator would enter them) and the
+// signing keys, and listens on cfg.Addr; then tool.New and the routes. It
+// serves nothing until Run.
+func newApp(cfg config, logger *slog.Logger) (*app, error) {
+	srv, err := devserver.Start(cfg.Config, devserver.Platform{Name: "fake platform",
+		Options: func(toolURL string) []ltitest.Option {
+			return []ltitest.Option{ltitest.WithLoginURL(toolURL + "/lti/login"), ltitest.WithRedirectURIs(toolURL + "/lti/launch"),
+				ltitest.WithToolJWKSURL(toolURL + "/.well-known/jwks.json")}
+		}})
+	if err != nil {
+		return nil, err
+	}
+	a, h, err := wire(srv, cfg.policy, logger)
+	if err != nil {
+		srv.Close() // what was opened before the error
+		return nil, err
+	}
+	srv.Handle(h)
+	return a, nil
+}
+
+// wire builds the tool on srv and returns it with its routes. The tool's signing
+// keys sign LtiStartAssessment messages and the client assertions of
+// service tokens, and are published at /.well-known/jwks.json; it accepts
+// proctoring launches besides resource links (messageTypes).
+func wire(srv *devserver.Server, p policy, logger *slog.Logger) (*app, http.Handler, error) {
+	t, err := tool.New(tool.Config{BaseURL: srv.URL, Platforms: srv.Platforms, Keys: srv.Keys, Logger: logger,
+		MessageTypes: messageTypes})
+	if err != nil {
+		return nil, nil, err
+	}
+	srv.OnClose(func(context.Context) error { return t.Close() })
+	a := &app{Server: srv, tool: t}
+	s, err := newSite(a, p, logger)
+	if err != nil {
+		return nil, nil, err
+	}
+	return a, newRouter(t, s), nil
+}
+
+// banner is the line that tells a person where to start.
+func (a *app) banner() string {
+	if a.Platform != nil {
+		return "ltikit proctoring: open " + a.Platform.URL + `/ and click "Start proctored attempt"`
+	}
+	return a.RegisterBanner("ltikit proctoring: tool")
 }

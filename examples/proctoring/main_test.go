@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"encoding/base64"
 	"encoding/json"
 	"html"
@@ -20,6 +19,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/ltikit/ltikit/examples/internal/devserver"
 	"github.com/ltikit/ltikit/testing/ltitest"
 	"github.com/ltikit/ltikit/tool"
 )
@@ -27,15 +27,7 @@ import (
 // startApp runs the tool's wiring on free loopback ports.
 func startApp(t *testing.T, cfg config) *app {
 	t.Helper()
-	if cfg.addr == "" {
-		cfg.addr = "127.0.0.1:0"
-	}
-	if cfg.platformAddr == "" {
-		cfg.platformAddr = "127.0.0.1:0"
-	}
-	if cfg.keyDir == "" {
-		cfg.keyDir = t.TempDir()
-	}
+	cfg.Config = devserver.ForTest(t, cfg.Config)
 	if cfg.policy == (policy{}) {
 		cfg.policy = policy{FlagOn: 1, TerminateAfter: 3}
 	}
@@ -43,16 +35,7 @@ func startApp(t *testing.T, cfg config) *app {
 	if err != nil {
 		t.Fatalf("newApp: %v", err)
 	}
-	served := make(chan error, 1)
-	go func() { served <- a.serve() }()
-	t.Cleanup(func() {
-		if err := a.shutdown(context.Background()); err != nil {
-			t.Errorf("shutdown: %v", err)
-		}
-		if err := <-served; err != nil {
-			t.Errorf("serve: %v", err)
-		}
-	})
+	devserver.ServeForTest(t, a)
 	return a
 }
 
@@ -171,7 +154,7 @@ func postEvents(t *testing.T, c *http.Client, monitor string, types ...string) (
 func TestProctoring_AP_fullCycle(t *testing.T) {
 	t.Parallel()
 	a := startApp(t, config{})
-	p, login := a.platform, a.toolURL+"/lti/login"
+	p, login := a.Platform, a.URL+"/lti/login"
 
 	// Ada's attempt: three integrity events terminate it.
 	ada := p.NewBrowser(t)
@@ -293,7 +276,7 @@ func tinyPNG(t *testing.T) string {
 func TestPrecheck(t *testing.T) {
 	t.Parallel()
 	a := startApp(t, config{})
-	p, login := a.platform, a.toolURL+"/lti/login"
+	p, login := a.Platform, a.URL+"/lti/login"
 	with := func(edit func(url.Values)) url.Values {
 		f := precheckAnswers("Ada Learner")
 		edit(f)
@@ -362,14 +345,14 @@ func TestProctoring_AP_03_tamperedMessageRefused(t *testing.T) {
 				json.Unmarshal(payload, &claims)
 				claims[tt.claim] = tt.value
 				payload, _ = json.Marshal(claims)
-				forged, err := a.keys.Sign(payload)
+				forged, err := a.Keys.Sign(payload)
 				if err != nil {
 					t.Fatal(err)
 				}
 				resp.Body = io.NopCloser(strings.NewReader(strings.Replace(body, html.EscapeString(jwt), string(forged), 1)))
 				return resp
 			}
-			s, page := a.platform.StartProctoring(t, a.toolURL+"/lti/login", candidate("t"+string(rune('a'+i)), "Ada Learner"), tamper)
+			s, page := a.Platform.StartProctoring(t, a.URL+"/lti/login", candidate("t"+string(rune('a'+i)), "Ada Learner"), tamper)
 			if s.Accepted() || page.StatusCode != http.StatusBadRequest {
 				t.Fatalf("the platform accepted it (%s)", page.Status)
 			}
@@ -396,12 +379,12 @@ func TestQuiz_MoodleGradedThroughAGS(t *testing.T) {
 	if err := os.WriteFile(file, doc, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	a := startApp(t, config{registrations: file, regsSource: "-registrations", policy: policy{FlagOn: 1, TerminateAfter: 5}})
-	p.SetRedirectURIs(a.toolURL + "/lti/launch")
-	p.SetToolJWKSURL(a.toolURL + "/.well-known/jwks.json")
+	a := startApp(t, config{devserver.Config{Registrations: file, RegsSource: "-registrations"}, policy{FlagOn: 1, TerminateAfter: 5}})
+	p.SetRedirectURIs(a.URL + "/lti/launch")
+	p.SetToolJWKSURL(a.URL + "/.well-known/jwks.json")
 
 	b := p.NewBrowser(t)
-	resp := b.Launch(a.toolURL+"/lti/login", ltitest.Message{Name: "Ada Learner", Roles: learner, AGS: true, NRPS: true})
+	resp := b.Launch(a.URL+"/lti/login", ltitest.Message{Name: "Ada Learner", Roles: learner, AGS: true, NRPS: true})
 	loc, _ := resp.Request.URL.Parse(resp.Header.Get("Location"))
 	page, err := b.Client().Get(loc.String())
 	if err != nil {
@@ -451,7 +434,7 @@ func TestQuiz_MoodleGradedThroughAGS(t *testing.T) {
 func TestPages(t *testing.T) {
 	t.Parallel()
 	a := startApp(t, config{})
-	p, login := a.platform, a.toolURL+"/lti/login"
+	p, login := a.Platform, a.URL+"/lti/login"
 	b := p.NewBrowser(t)
 	pc := &precheck{t: t, form: precheckAnswers("Ada Learner")}
 	if s, _ := b.StartProctoring(login, candidate("ada", "Ada Learner"), pc.run); !s.Accepted() {
@@ -487,10 +470,10 @@ func TestPages(t *testing.T) {
 		status int
 		want   string
 	}{
-		{"tool root", func() (int, string) { return get(a.toolURL + "/") }, 200, p.URL + "/"},
-		{"tool keys", func() (int, string) { return get(a.toolURL + "/.well-known/jwks.json") }, 200, `"keys"`},
-		{"style sheet", func() (int, string) { return get(a.toolURL + "/static/style.css") }, 200, "body{"},
-		{"unknown monitor", func() (int, string) { return get(a.toolURL + "/proctor/monitor/nope") }, 404, "No such attempt"},
+		{"tool root", func() (int, string) { return get(a.URL + "/") }, 200, p.URL + "/"},
+		{"tool keys", func() (int, string) { return get(a.URL + "/.well-known/jwks.json") }, 200, `"keys"`},
+		{"style sheet", func() (int, string) { return get(a.URL + "/static/style.css") }, 200, "body{"},
+		{"unknown monitor", func() (int, string) { return get(a.URL + "/proctor/monitor/nope") }, 404, "No such attempt"},
 		{"events without the monitor header", func() (int, string) {
 			return post(pc.monitor+"/events", "application/json", nil, `{"events":[{"type":"copy"}]}`)
 		}, 400, "X-Proctor-Monitor"},
@@ -502,29 +485,29 @@ func TestPages(t *testing.T) {
 		}, 400, "unknown event type"},
 		{"no events", func() (int, string) { return post(pc.monitor+"/events", "application/json", mh, `{"events":[]}`) }, 400, "1 to 50"},
 		{"events of an unknown attempt", func() (int, string) {
-			return post(a.toolURL+"/proctor/monitor/nope/events", "application/json", mh, `{"events":[{"type":"copy"}]}`)
+			return post(a.URL+"/proctor/monitor/nope/events", "application/json", mh, `{"events":[{"type":"copy"}]}`)
 		}, 404, "no such attempt"},
 		{"cross-site event post", func() (int, string) {
 			return post(pc.monitor+"/events", "application/json", map[string]string{monitorHeader: "1", "Sec-Fetch-Site": "cross-site"}, `{"events":[{"type":"copy"}]}`)
 		}, 403, ""},
-		{"dashboard for a learner", func() (int, string) { return get(a.toolURL + "/dashboard?launch=" + launchID) }, 403, "forbidden_role"},
+		{"dashboard for a learner", func() (int, string) { return get(a.URL + "/dashboard?launch=" + launchID) }, 403, "forbidden_role"},
 		{"pre-check without a launch", func() (int, string) {
-			return get(a.toolURL + "/proctor/precheck?launch=unknown")
+			return get(a.URL + "/proctor/precheck?launch=unknown")
 		}, 401, "no_session"},
-		{"quiz of a proctoring attempt", func() (int, string) { return get(a.toolURL + "/quiz?launch=" + pc.launch) }, 400, "No quiz here"},
+		{"quiz of a proctoring attempt", func() (int, string) { return get(a.URL + "/quiz?launch=" + pc.launch) }, 400, "No quiz here"},
 		{"pre-check of a started attempt", func() (int, string) {
-			return get(a.toolURL + "/proctor/precheck?launch=" + pc.launch)
+			return get(a.URL + "/proctor/precheck?launch=" + pc.launch)
 		}, 409, "This attempt is in progress"},
 		{"start page of a started attempt", func() (int, string) {
-			return get(a.toolURL + "/proctor/start?launch=" + pc.launch)
+			return get(a.URL + "/proctor/start?launch=" + pc.launch)
 		}, 409, "This attempt is in progress"},
 		{"starting a started attempt", func() (int, string) {
-			return post(a.toolURL+"/proctor/start?launch="+pc.launch, "application/x-www-form-urlencoded", nil, "")
+			return post(a.URL+"/proctor/start?launch="+pc.launch, "application/x-www-form-urlencoded", nil, "")
 		}, 409, "This attempt is in progress"},
 		{"monitor status", func() (int, string) { return get(pc.monitor + "/status") }, 200, `{"status":"in progress","incidents":0}`},
-		{"status of an unknown monitor", func() (int, string) { return get(a.toolURL + "/proctor/monitor/nope/status") }, 404, "no such attempt"},
-		{"quiz before the pre-check", func() (int, string) { return get(a.toolURL + "/quiz?launch=" + launchID) }, 200, `id="precheck-form"`},
-		{"launch by GET", func() (int, string) { return get(a.toolURL + "/lti/launch") }, 405, ""},
+		{"status of an unknown monitor", func() (int, string) { return get(a.URL + "/proctor/monitor/nope/status") }, 404, "no such attempt"},
+		{"quiz before the pre-check", func() (int, string) { return get(a.URL + "/quiz?launch=" + launchID) }, 200, `id="precheck-form"`},
+		{"launch by GET", func() (int, string) { return get(a.URL + "/lti/launch") }, 405, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			status, body := tc.do()
@@ -539,7 +522,7 @@ func TestPages(t *testing.T) {
 func TestDashboard_otherCourse(t *testing.T) {
 	t.Parallel()
 	a := startApp(t, config{})
-	p, login := a.platform, a.toolURL+"/lti/login"
+	p, login := a.Platform, a.URL+"/lti/login"
 	b := p.NewBrowser(t)
 	pc := &precheck{t: t, form: precheckAnswers("Ada Learner")}
 	if s, _ := b.StartProctoring(login, candidate("ada", "Ada Learner"), pc.run); !s.Accepted() {
@@ -565,7 +548,7 @@ func TestDashboard_otherCourse(t *testing.T) {
 		t.Errorf("another course's dashboard shows Ada:\n%s", other)
 	}
 	for _, path := range []string{"", "/snapshot"} {
-		resp, err := c.Get(a.toolURL + "/dashboard/sessions/" + m[1] + path + "?launch=" + launchID)
+		resp, err := c.Get(a.URL + "/dashboard/sessions/" + m[1] + path + "?launch=" + launchID)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -582,8 +565,8 @@ func TestDashboard_otherCourse(t *testing.T) {
 func TestStart_monitorAfterPrecheck(t *testing.T) {
 	t.Parallel()
 	a := startApp(t, config{})
-	b := a.platform.NewBrowser(t)
-	resp := b.Launch(a.toolURL+"/lti/login", candidate("ada", "Ada Learner"))
+	b := a.Platform.NewBrowser(t)
+	resp := b.Launch(a.URL+"/lti/login", candidate("ada", "Ada Learner"))
 	loc, _ := resp.Request.URL.Parse(resp.Header.Get("Location"))
 	page, err := b.Client().Get(loc.String())
 	if err != nil {
@@ -622,7 +605,7 @@ func TestStart_monitorAfterPrecheck(t *testing.T) {
 	if got := status(monitor); got != statusReady {
 		t.Errorf("before the start: monitor status %q, want %q", got, statusReady)
 	}
-	if _, res := postEvents(t, b.Client(), monitor, "monitor-closed"); res.Incidents != 0 || len(a.platform.ProctoringActions()) != 0 {
+	if _, res := postEvents(t, b.Client(), monitor, "monitor-closed"); res.Incidents != 0 || len(a.Platform.ProctoringActions()) != 0 {
 		t.Errorf("an event before the start counted: %+v", res)
 	}
 	startURL, _ := page.Request.URL.Parse(attr(t, startPage, "start-form", "action"))
@@ -656,15 +639,15 @@ func TestEvents_whatCounts(t *testing.T) {
 		{[]string{"focus-lost", "tab-hidden"}, 2, "flag"},
 	} {
 		t.Run(strings.Join(tc.events, ","), func(t *testing.T) {
-			before := len(a.platform.ProctoringActions())
-			b := a.platform.NewBrowser(t)
+			before := len(a.Platform.ProctoringActions())
+			b := a.Platform.NewBrowser(t)
 			pc := &precheck{t: t, form: precheckAnswers("Ada Learner")}
-			if s, _ := b.StartProctoring(a.toolURL+"/lti/login", candidate("c"+strconv.Itoa(i), "Ada Learner"), pc.run); !s.Accepted() {
+			if s, _ := b.StartProctoring(a.URL+"/lti/login", candidate("c"+strconv.Itoa(i), "Ada Learner"), pc.run); !s.Accepted() {
 				t.Fatal(s.Violations)
 			}
 			code, res := postEvents(t, b.Client(), pc.monitor, tc.events...)
 			var got []string
-			for _, act := range a.platform.ProctoringActions()[before:] {
+			for _, act := range a.Platform.ProctoringActions()[before:] {
 				got = append(got, act.Action)
 			}
 			if code != http.StatusOK || res.Incidents != tc.incidents || strings.Join(got, " ") != tc.actions {
@@ -735,16 +718,11 @@ func TestParseFlags(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if cfg.addr != "127.0.0.1:8010" || cfg.platformAddr != "127.0.0.1:8011" || cfg.policy != (policy{1, 3}) {
+	if cfg.Addr != "127.0.0.1:8010" || cfg.PlatformAddr != "127.0.0.1:8011" || cfg.policy != (policy{1, 3}) {
 		t.Errorf("defaults: %+v", cfg)
 	}
-	cfg, err = parseFlags([]string{"-flag-on", "2", "-terminate-after", "0"}, func(k string) string {
-		if k == tool.PlatformsEnv {
-			return "regs.json"
-		}
-		return ""
-	}, io.Discard)
-	if err != nil || cfg.policy != (policy{2, 0}) || cfg.registrations != "regs.json" || cfg.regsSource != tool.PlatformsEnv {
+	cfg, err = parseFlags([]string{"-flag-on", "2", "-terminate-after", "0"}, devserver.Env("regs.json"), io.Discard)
+	if err != nil || cfg.policy != (policy{2, 0}) || cfg.Registrations != "regs.json" || cfg.RegsSource != tool.PlatformsEnv {
 		t.Errorf("flags: %+v %v", cfg, err)
 	}
 	for _, args := range [][]string{{"extra"}, {"-nope"}, {"-terminate-after", "-1"}, {"-flag-on", "x"}} {
@@ -757,27 +735,11 @@ func TestParseFlags(t *testing.T) {
 // run prints where to start and returns after a graceful shutdown.
 func TestRun(t *testing.T) {
 	t.Parallel()
-	ctx, cancel := context.WithCancel(context.Background())
-	var out strings.Builder
-	done := make(chan error, 1)
-	pr, pw := io.Pipe()
-	go func() {
-		done <- run(ctx, []string{"-addr", "127.0.0.1:0", "-platform-addr", "127.0.0.1:0", "-keys", t.TempDir()},
-			func(string) string { return "" }, pw, io.Discard)
-		pw.Close()
-	}()
-	buf := make([]byte, 256)
-	n, err := pr.Read(buf)
-	if err != nil {
-		t.Fatal(err)
+	line, stop := devserver.RunForTest(t, run, "-addr", "127.0.0.1:0", "-platform-addr", "127.0.0.1:0", "-keys", t.TempDir())
+	if !regexp.MustCompile(`^ltikit proctoring: open http://127\.0\.0\.1:\d+/ and click "Start proctored attempt"\n$`).MatchString(line) {
+		t.Errorf("banner %q", line)
 	}
-	out.Write(buf[:n])
-	go io.Copy(io.Discard, pr)
-	if !regexp.MustCompile(`^ltikit proctoring: open http://127\.0\.0\.1:\d+/ and click "Start proctored attempt"\n$`).MatchString(out.String()) {
-		t.Errorf("banner %q", out.String())
-	}
-	cancel()
-	if err := <-done; err != nil {
+	if err := stop(); err != nil {
 		t.Errorf("run: %v", err)
 	}
 }

@@ -145,9 +145,9 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 
 // index is the tool's root, opened outside an LMS: where to launch from.
 func (s *site) index(w http.ResponseWriter, r *http.Request) {
-	data := struct{ ToolURL, PlatformURL, RegsFile string }{ToolURL: s.app.toolURL, RegsFile: s.app.regsFile}
-	if s.app.platform != nil {
-		data.PlatformURL = s.app.platform.URL + "/"
+	data := struct{ ToolURL, PlatformURL, RegsFile string }{ToolURL: s.app.URL, RegsFile: s.app.RegsFile}
+	if s.app.Platform != nil {
+		data.PlatformURL = s.app.Platform.URL + "/"
 	}
 	s.render(w, http.StatusOK, "index.html", data)
 }

@@ -82,9 +82,9 @@ func (s *site) instructor(w http.ResponseWriter, r *http.Request) {
 
 // index is the tool's root, opened outside an LMS: where to launch from.
 func (s *site) index(w http.ResponseWriter, r *http.Request) {
-	data := struct{ ToolURL, PlatformURL, RegsFile string }{ToolURL: s.app.toolURL, RegsFile: s.app.regsFile}
-	if s.app.platform != nil {
-		data.PlatformURL = s.app.platform.URL + "/"
+	data := struct{ ToolURL, PlatformURL, RegsFile string }{ToolURL: s.app.URL, RegsFile: s.app.RegsFile}
+	if s.app.Platform != nil {
+		data.PlatformURL = s.app.Platform.URL + "/"
 	}
 	s.render(w, "index.html", data)
 }

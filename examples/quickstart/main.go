@@ -24,50 +24,31 @@
 //	-keys DIR            the tool's signing keys, generated on first start
 //	                     (default ltikit-quickstart-keys in the temporary directory)
 //
-// The files are a pattern to copy: main.go reads the configuration and runs
-// the servers, app.go wires ltikit (registrations, keys, tool, fake
-// platform), handlers.go routes with gorilla/mux and serves the pages in
-// templates/.
+// The files are a pattern to copy: main.go wires ltikit (tool.New, the
+// fake platform's view of the tool), handlers.go routes with gorilla/mux
+// (the login, launch and keyset URLs, then the tool's pages) and serves the
+// pages in templates/. The plumbing the examples share (flags, the
+// registrations file or the fake platform, keys, listening, graceful
+// shutdown) is in examples/internal/devserver.
 package main
 
 import (
 	"context"
-	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
-	"os"
-	"os/signal"
-	"path/filepath"
-	"syscall"
-	"time"
 
+	"github.com/ltikit/ltikit/examples/internal/devserver"
+	"github.com/ltikit/ltikit/testing/ltitest"
 	"github.com/ltikit/ltikit/tool"
 )
 
 // config is the quickstart's configuration, from flags and environment.
 type config struct {
-	addr          string // the tool listens here
-	baseURL       string // the tool's public origin; "" means http://<addr>
-	platformAddr  string // the fake platform listens here
-	registrations string // the registrations file; "" starts the fake platform
-	regsSource    string // where registrations came from, for error messages
-	keyDir        string // the tool's signing keys
+	devserver.Config
 }
 
-func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr)
-	switch {
-	case errors.Is(err, flag.ErrHelp):
-		os.Exit(0)
-	case err != nil:
-		fmt.Fprintln(os.Stderr, "ltikit quickstart:", err)
-		os.Exit(1)
-	}
-}
+func main() { devserver.Main("quickstart", run) }
 
 // run parses args, starts the tool (and, without registrations, the fake
 // platform), prints where to start, and serves until ctx is done; then it
@@ -83,43 +64,69 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return err
 	}
 	fmt.Fprintln(stdout, a.banner())
-	logger.Info("tool started", "url", a.toolURL, "login", a.toolURL+"/lti/login",
-		"launch", a.toolURL+"/lti/launch", "jwks", a.toolURL+"/.well-known/jwks.json", "keys", cfg.keyDir)
-
-	served := make(chan error, 1)
-	go func() { served <- a.serve() }()
-	select {
-	case err = <-served:
-	case <-ctx.Done():
-		logger.Info("shutting down")
-	}
-	sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	return errors.Join(err, a.shutdown(sctx))
+	logger.Info("tool started", "url", a.URL, "login", a.URL+"/lti/login",
+		"launch", a.URL+"/lti/launch", "jwks", a.URL+"/.well-known/jwks.json", "keys", cfg.KeyDir)
+	return a.Run(ctx, logger)
 }
 
 // parseFlags reads the command line; the registrations file may also come
 // from the environment variable LTIKIT_REGISTRATIONS.
 func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (config, error) {
 	var cfg config
-	fs := flag.NewFlagSet("quickstart", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.StringVar(&cfg.addr, "addr", "127.0.0.1:8000", "the tool listens on this `address`")
-	fs.StringVar(&cfg.platformAddr, "platform-addr", "127.0.0.1:8001", "the fake platform listens on this `address`")
-	fs.StringVar(&cfg.registrations, "registrations", "",
-		"serve the platforms registered in `FILE` (docs/registrations.md) instead of starting the fake platform; default $"+tool.PlatformsEnv)
-	fs.StringVar(&cfg.baseURL, "base-url", "", "the tool's public origin `URL`, when the LMS reaches it through a proxy (default http://ADDR)")
-	fs.StringVar(&cfg.keyDir, "keys", filepath.Join(os.TempDir(), "ltikit-quickstart-keys"),
-		"the tool's signing keys `DIR`, generated on first start")
-	if err := fs.Parse(args); err != nil {
+	fs := devserver.Flags{Command: "quickstart", Tool: "tool", Platform: "fake platform",
+		Addr: "127.0.0.1:8000", PlatformAddr: "127.0.0.1:8001", KeyDir: "ltikit-quickstart-keys"}.FlagSet(&cfg.Config, stderr)
+	if err := devserver.Parse(fs, args, getenv, &cfg.Config); err != nil {
 		return config{}, err
 	}
-	if fs.NArg() > 0 {
-		return config{}, fmt.Errorf("unexpected argument %q (see -h)", fs.Arg(0))
-	}
-	cfg.regsSource = "-registrations"
-	if cfg.registrations == "" && getenv(tool.PlatformsEnv) != "" {
-		cfg.registrations, cfg.regsSource = getenv(tool.PlatformsEnv), tool.PlatformsEnv
-	}
 	return cfg, nil
+}
+
+// app is the running quickstart: the tool, its HTTP server and, unless
+// registrations were given, the fake platform that launches it.
+type app struct {
+	*devserver.Server
+	tool *tool.Tool
+}
+
+// newApp wires the tool: devserver.Start loads the registrations (or
+// starts the fake platform, which knows the tool's login and launch URLs
+// as an LMS administrator would enter them) and the signing keys, and
+// listens on cfg.Addr; then tool.New and the routes. It serves nothing
+// until Run.
+func newApp(cfg config, logger *slog.Logger) (_ *app, err error) {
+	srv, err := devserver.Start(cfg.Config, devserver.Platform{Name: "fake platform",
+		Options: func(toolURL string) []ltitest.Option {
+			return []ltitest.Option{ltitest.WithLoginURL(toolURL + "/lti/login"), ltitest.WithRedirectURIs(toolURL + "/lti/launch")}
+		}})
+	if err != nil {
+		return nil, err
+	}
+	a := &app{Server: srv}
+	defer func() {
+		if err != nil {
+			a.Close() // what was opened before the error
+		}
+	}()
+
+	// The tool: the platforms it accepts launches from, and its signing
+	// keys, published at /.well-known/jwks.json.
+	a.tool, err = tool.New(tool.Config{BaseURL: a.URL, Platforms: a.Platforms, Keys: a.Keys, Logger: logger})
+	if err != nil {
+		return nil, err
+	}
+	a.OnClose(func(context.Context) error { return a.tool.Close() })
+	s, err := newSite(a, logger)
+	if err != nil {
+		return nil, err
+	}
+	a.Handle(newRouter(a.tool, s))
+	return a, nil
+}
+
+// banner is the line that tells a person where to start.
+func (a *app) banner() string {
+	if a.Platform != nil {
+		return "ltikit quickstart: open " + a.Platform.URL + "/ and click Launch"
+	}
+	return a.RegisterBanner("ltikit quickstart: tool")
 }

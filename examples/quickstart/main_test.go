@@ -1,20 +1,18 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"html"
 	"io"
 	"log/slog"
 	"net/http"
-	"net/http/cookiejar"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
-	"time"
 
+	"github.com/ltikit/ltikit/examples/internal/devserver"
 	"github.com/ltikit/ltikit/testing/ltitest"
 	"github.com/ltikit/ltikit/tool"
 )
@@ -22,45 +20,16 @@ import (
 // startApp runs the quickstart's wiring on free loopback ports.
 func startApp(t *testing.T, cfg config) *app {
 	t.Helper()
-	if cfg.addr == "" {
-		cfg.addr = "127.0.0.1:0"
-	}
-	if cfg.platformAddr == "" {
-		cfg.platformAddr = "127.0.0.1:0"
-	}
-	if cfg.keyDir == "" {
-		cfg.keyDir = t.TempDir()
-	}
+	cfg.Config = devserver.ForTest(t, cfg.Config)
 	a, err := newApp(cfg, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatalf("newApp: %v", err)
 	}
-	served := make(chan error, 1)
-	go func() { served <- a.serve() }()
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		if err := a.shutdown(ctx); err != nil {
-			t.Errorf("shutdown: %v", err)
-		}
-		if err := <-served; err != nil {
-			t.Errorf("serve: %v", err)
-		}
-	})
+	devserver.ServeForTest(t, a)
 	return a
 }
 
-// browser is an http.Client with its own cookies: one person's browser.
-func browser(t *testing.T) *http.Client {
-	t.Helper()
-	jar, err := cookiejar.New(nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tr := http.DefaultTransport.(*http.Transport).Clone()
-	t.Cleanup(tr.CloseIdleConnections)
-	return &http.Client{Jar: jar, Transport: tr, Timeout: 30 * time.Second}
-}
+var browser = devserver.Browser
 
 // get fetches u and returns the status and body.
 func get(t *testing.T, c *http.Client, u string) (int, string) {
@@ -82,7 +51,7 @@ func get(t *testing.T, c *http.Client, u string) (int, string) {
 // tool, and so on until the tool's home page. It returns that page.
 func launch(t *testing.T, c *http.Client, a *app, user string) string {
 	t.Helper()
-	resp, err := c.Get(a.platform.URL + "/launch?user=" + user)
+	resp, err := c.Get(a.Platform.URL + "/launch?user=" + user)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -91,7 +60,7 @@ func launch(t *testing.T, c *http.Client, a *app, user string) string {
 		t.Fatal(err)
 	}
 	body, _ := io.ReadAll(resp.Body)
-	if resp.StatusCode != http.StatusOK || resp.Request.URL.String() != a.toolURL+"/lti/launch" {
+	if resp.StatusCode != http.StatusOK || resp.Request.URL.String() != a.URL+"/lti/launch" {
 		t.Fatalf("launch as %s: ended on %s %s: %.500s", user, resp.Request.URL, resp.Status, body)
 	}
 	return string(body)
@@ -140,7 +109,7 @@ func TestQuickstart_launch(t *testing.T) {
 				"Physics 101", "PHYS101", "<code>physics-101</code>", tool.ContextTypeCourseOffering,
 				"Pendulum lab", "<code>pendulum-lab</code>",
 				"<dt><code>level</code></dt><dd>2</dd>",
-				"LtiResourceLinkRequest", "1.3.0", a.platform.DeploymentID, a.platform.URL)
+				"LtiResourceLinkRequest", "1.3.0", a.Platform.DeploymentID, a.Platform.URL)
 			if on := strings.Contains(home, `<li class="on">IsInstructor: true</li>`); on != tc.instructor {
 				t.Errorf("IsInstructor shown as %v, want %v", on, tc.instructor)
 			}
@@ -153,13 +122,13 @@ func TestQuickstart_launch(t *testing.T) {
 			if !strings.HasPrefix(whoami, "/app/whoami?launch=") {
 				t.Errorf("whoami link: got %q, want it to carry the launch", whoami)
 			}
-			status, page := get(t, c, a.toolURL+whoami)
+			status, page := get(t, c, a.URL+whoami)
 			if status != http.StatusOK {
 				t.Fatalf("GET %s: got %d: %.300s", whoami, status, page)
 			}
 			contains(t, "whoami page", page, "session works", tc.name, "Physics 101")
 
-			status, page = get(t, c, a.toolURL+link(t, home, "Instructor area"))
+			status, page = get(t, c, a.URL+link(t, home, "Instructor area"))
 			if status != tc.instructorStatus {
 				t.Errorf("instructor page: got %d, want %d: %.300s", status, tc.instructorStatus, page)
 			}
@@ -171,7 +140,7 @@ func TestQuickstart_launch(t *testing.T) {
 		})
 	}
 	t.Cleanup(func() {
-		if vs := a.platform.Violations(); len(vs) != 0 {
+		if vs := a.Platform.Violations(); len(vs) != 0 {
 			t.Errorf("the tool's authentication requests broke the spec: %v", vs)
 		}
 	})
@@ -189,14 +158,14 @@ func TestQuickstart_pages(t *testing.T) {
 		status int
 		want   string
 	}{
-		{"platform course page", a.platform.URL + "/", "GET", 200, a.toolURL + "/lti/login"},
-		{"tool keys", a.toolURL + "/.well-known/jwks.json", "GET", 200, `"keys"`},
-		{"tool root", a.toolURL + "/", "GET", 200, a.platform.URL + "/"},
-		{"whoami without a launch", a.toolURL + "/app/whoami", "GET", 401, "no_session"},
-		{"instructor without a launch", a.toolURL + "/app/instructor", "GET", 401, "no_session"},
-		{"launch by GET", a.toolURL + "/lti/launch", "GET", 405, ""},
-		{"launch without a token", a.toolURL + "/lti/launch", "POST", 400, ""},
-		{"unknown page", a.toolURL + "/nope", "GET", 404, ""},
+		{"platform course page", a.Platform.URL + "/", "GET", 200, a.URL + "/lti/login"},
+		{"tool keys", a.URL + "/.well-known/jwks.json", "GET", 200, `"keys"`},
+		{"tool root", a.URL + "/", "GET", 200, a.Platform.URL + "/"},
+		{"whoami without a launch", a.URL + "/app/whoami", "GET", 401, "no_session"},
+		{"instructor without a launch", a.URL + "/app/instructor", "GET", 401, "no_session"},
+		{"launch by GET", a.URL + "/lti/launch", "GET", 405, ""},
+		{"launch without a token", a.URL + "/lti/launch", "POST", 400, ""},
+		{"unknown page", a.URL + "/nope", "GET", 404, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			req, err := http.NewRequest(tc.method, tc.url, nil)
@@ -220,20 +189,7 @@ func TestQuickstart_pages(t *testing.T) {
 // shutdown when its context ends.
 func TestRun(t *testing.T) {
 	t.Parallel()
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	out, w := io.Pipe()
-	done := make(chan error, 1)
-	go func() {
-		done <- run(ctx, []string{"-addr", "127.0.0.1:0", "-platform-addr", "127.0.0.1:0", "-keys", t.TempDir()},
-			func(string) string { return "" }, w, io.Discard)
-		w.Close()
-	}()
-	line, err := bufio.NewReader(out).ReadString('\n')
-	if err != nil {
-		t.Fatalf("reading the banner: %v (run: %v)", err, <-done)
-	}
-	go io.Copy(io.Discard, out)
+	line, stop := devserver.RunForTest(t, run, "-addr", "127.0.0.1:0", "-platform-addr", "127.0.0.1:0", "-keys", t.TempDir())
 	m := regexp.MustCompile(`^ltikit quickstart: open (http://127\.0\.0\.1:\d+/) and click Launch\n$`).FindStringSubmatch(line)
 	if m == nil {
 		t.Fatalf("banner: got %q", line)
@@ -241,14 +197,8 @@ func TestRun(t *testing.T) {
 	if status, page := get(t, browser(t), m[1]); status != http.StatusOK || !strings.Contains(page, "Physics 101") {
 		t.Errorf("GET %s: got %d %.200s", m[1], status, page)
 	}
-	cancel()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Errorf("run: got %v, want nil after the context ended", err)
-		}
-	case <-time.After(10 * time.Second):
-		t.Fatal("run did not return after the context ended")
+	if err := stop(); err != nil {
+		t.Errorf("run: got %v, want nil after the context ended", err)
 	}
 }
 
@@ -256,19 +206,13 @@ func TestRun(t *testing.T) {
 // platform starts.
 func TestQuickstart_registrations(t *testing.T) {
 	t.Parallel()
-	file := filepath.Join(t.TempDir(), "registrations.json")
-	err := os.WriteFile(file, []byte(`{"platforms":[{"issuer":"https://moodle.example.edu","client_id":"2T1DmxSUCu2ZSuu",
-		"deployment_ids":["1"],"auth_url":"https://moodle.example.edu/mod/lti/auth.php",
-		"jwks_url":"https://moodle.example.edu/mod/lti/certs.php"}]}`), 0o600)
-	if err != nil {
-		t.Fatal(err)
-	}
-	a := startApp(t, config{registrations: file, regsSource: "-registrations"})
-	if a.platform != nil {
+	file := devserver.MoodleRegistrations(t)
+	a := startApp(t, config{devserver.Config{Registrations: file, RegsSource: "-registrations"}})
+	if a.Platform != nil {
 		t.Error("a fake platform started although registrations were given")
 	}
-	contains(t, "banner", a.banner(), file, a.toolURL+"/lti/login", a.toolURL+"/lti/launch", a.toolURL+"/.well-known/jwks.json")
-	if status, page := get(t, browser(t), a.toolURL+"/"); status != http.StatusOK || !strings.Contains(page, file) {
+	contains(t, "banner", a.banner(), file, a.URL+"/lti/login", a.URL+"/lti/launch", a.URL+"/.well-known/jwks.json")
+	if status, page := get(t, browser(t), a.URL+"/"); status != http.StatusOK || !strings.Contains(page, file) {
 		t.Errorf("tool root: got %d %.300s", status, page)
 	}
 }
@@ -278,13 +222,7 @@ func TestQuickstart_registrations(t *testing.T) {
 func TestRun_badRegistrations(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
-	write := func(name, content string) string {
-		p := filepath.Join(dir, name)
-		if err := os.WriteFile(p, []byte(content), 0o600); err != nil {
-			t.Fatal(err)
-		}
-		return p
-	}
+	write := func(name, content string) string { return devserver.WriteFile(t, dir, name, content) }
 	missing := filepath.Join(dir, "missing.json")
 	broken := write("broken.json", `{"platforms": [`)
 	invalid := write("invalid.json", `{"platforms":[{"issuer":"https://lms.example"}]}`)
@@ -306,14 +244,8 @@ func TestRun_badRegistrations(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			args := append([]string{"-addr", "127.0.0.1:0", "-platform-addr", "127.0.0.1:0", "-keys", filepath.Join(dir, "keys")}, tc.args...)
-			getenv := func(k string) string {
-				if k == tool.PlatformsEnv {
-					return tc.env
-				}
-				return ""
-			}
 			var stdout strings.Builder
-			err := run(context.Background(), args, getenv, &stdout, io.Discard)
+			err := run(context.Background(), args, devserver.Env(tc.env), &stdout, io.Discard)
 			if err == nil {
 				t.Fatal("run: got nil, want an error")
 			}
@@ -336,8 +268,8 @@ func TestParseFlags(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if cfg.addr != "127.0.0.1:8000" || cfg.platformAddr != "127.0.0.1:8001" || cfg.registrations != "" ||
-		cfg.keyDir != filepath.Join(os.TempDir(), "ltikit-quickstart-keys") {
+	if cfg.Addr != "127.0.0.1:8000" || cfg.PlatformAddr != "127.0.0.1:8001" || cfg.Registrations != "" ||
+		cfg.KeyDir != filepath.Join(os.TempDir(), "ltikit-quickstart-keys") {
 		t.Errorf("defaults: got %+v", cfg)
 	}
 	if _, err := parseFlags([]string{"extra"}, noEnv, io.Discard); err == nil || !strings.Contains(err.Error(), `"extra"`) {

@@ -32,43 +32,22 @@ package main
 
 import (
 	"context"
-	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
 	"os"
-	"os/signal"
 	"path/filepath"
-	"syscall"
-	"time"
 
-	"github.com/ltikit/ltikit/tool"
+	"github.com/ltikit/ltikit/examples/internal/devserver"
 )
 
 // config is the command's configuration, from flags and environment.
 type config struct {
-	addr          string // the lab listens here
-	baseURL       string // the lab's public origin; "" means the default
-	platformAddr  string // the development LMS listens here
-	registrations string // the registrations file; "" starts the development LMS
-	regsSource    string // where registrations came from, for error messages
-	keyDir        string // the lab's signing keys
-	scoreDir      string // the outbox's store of grades not delivered yet
+	devserver.Config
+	scoreDir string // the outbox's store of grades not delivered yet
 }
 
-func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr)
-	switch {
-	case errors.Is(err, flag.ErrHelp):
-		os.Exit(0)
-	case err != nil:
-		fmt.Fprintln(os.Stderr, "ltikit simulation:", err)
-		os.Exit(1)
-	}
-}
+func main() { devserver.Main("simulation", run) }
 
 // run parses args, starts the lab (and, without registrations, the
 // development LMS), prints where to start, and serves until ctx is done;
@@ -84,42 +63,21 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return err
 	}
 	fmt.Fprintln(stdout, s.banner())
-	served := make(chan error, 1)
-	go func() { served <- s.serve() }()
-	select {
-	case err = <-served:
-	case <-ctx.Done():
-		logger.Info("shutting down")
-	}
-	sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	return errors.Join(err, s.shutdown(sctx))
+	return s.Run(ctx, logger)
 }
 
 // parseFlags reads the command line; the registrations file may also come
 // from the environment variable LTIKIT_REGISTRATIONS.
 func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (config, error) {
 	var cfg config
-	fs := flag.NewFlagSet("simulation", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.StringVar(&cfg.addr, "addr", "127.0.0.1:8000", "the lab listens on this `address`")
-	fs.StringVar(&cfg.platformAddr, "platform-addr", "127.0.0.1:8001", "the development LMS listens on this `address`")
-	fs.StringVar(&cfg.registrations, "registrations", "",
-		"serve the platforms registered in `FILE` (docs/registrations.md) instead of starting the development LMS; default $"+tool.PlatformsEnv)
-	fs.StringVar(&cfg.baseURL, "base-url", "", "the lab's public origin `URL` (default http://localhost:PORT with the development LMS, else http://ADDR)")
-	fs.StringVar(&cfg.keyDir, "keys", filepath.Join(os.TempDir(), "ltikit-simulation-keys"),
-		"the lab's signing keys `DIR`, generated on first start")
+	fs := devserver.Flags{Command: "simulation", Tool: "lab", Platform: "development LMS",
+		Addr: "127.0.0.1:8000", PlatformAddr: "127.0.0.1:8001", KeyDir: "ltikit-simulation-keys",
+		BaseURLUsage: "the lab's public origin `URL` (default http://localhost:PORT with the development LMS, else http://ADDR)",
+	}.FlagSet(&cfg.Config, stderr)
 	fs.StringVar(&cfg.scoreDir, "scores", filepath.Join(os.TempDir(), "ltikit-simulation-scores"),
 		"keep the grades not delivered to the LMS yet in `DIR` (the outbox's store)")
-	if err := fs.Parse(args); err != nil {
+	if err := devserver.Parse(fs, args, getenv, &cfg.Config); err != nil {
 		return config{}, err
-	}
-	if fs.NArg() > 0 {
-		return config{}, fmt.Errorf("unexpected argument %q (see -h)", fs.Arg(0))
-	}
-	cfg.regsSource = "-registrations"
-	if cfg.registrations == "" && getenv(tool.PlatformsEnv) != "" {
-		cfg.registrations, cfg.regsSource = getenv(tool.PlatformsEnv), tool.PlatformsEnv
 	}
 	return cfg, nil
 }

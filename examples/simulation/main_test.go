@@ -1,33 +1,20 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"io"
 	"net/http"
-	"net/http/cookiejar"
-	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
-	"time"
 
+	"github.com/ltikit/ltikit/examples/internal/devserver"
 	"github.com/ltikit/ltikit/testing/ltitest"
 	"github.com/ltikit/ltikit/tool"
 )
 
-// browser is an http.Client with its own cookies.
-func browser(t *testing.T) *http.Client {
-	t.Helper()
-	jar, err := cookiejar.New(nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tr := http.DefaultTransport.(*http.Transport).Clone()
-	t.Cleanup(tr.CloseIdleConnections)
-	return &http.Client{Jar: jar, Transport: tr, Timeout: 30 * time.Second}
-}
+var browser = devserver.Browser
 
 func get(t *testing.T, c *http.Client, u string) (*http.Response, string) {
 	t.Helper()
@@ -48,20 +35,7 @@ func get(t *testing.T, c *http.Client, u string) (*http.Response, string) {
 // its context ends.
 func TestRun(t *testing.T) {
 	t.Parallel()
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	out, w := io.Pipe()
-	done := make(chan error, 1)
-	go func() {
-		done <- run(ctx, []string{"-addr", "127.0.0.1:0", "-platform-addr", "127.0.0.1:0", "-keys", t.TempDir(), "-scores", t.TempDir()},
-			func(string) string { return "" }, w, io.Discard)
-		w.Close()
-	}()
-	line, err := bufio.NewReader(out).ReadString('\n')
-	if err != nil {
-		t.Fatalf("reading the banner: %v (run: %v)", err, <-done)
-	}
-	go io.Copy(io.Discard, out)
+	line, stop := devserver.RunForTest(t, run, "-addr", "127.0.0.1:0", "-platform-addr", "127.0.0.1:0", "-keys", t.TempDir(), "-scores", t.TempDir())
 	m := regexp.MustCompile(`^ltikit simulation: open (http://127\.0\.0\.1:\d+/) and launch the lab\n$`).FindStringSubmatch(line)
 	if m == nil {
 		t.Fatalf("banner: got %q", line)
@@ -74,14 +48,8 @@ func TestRun(t *testing.T) {
 	if resp.StatusCode != http.StatusOK || resp.Request.URL.Hostname() != "localhost" || !strings.Contains(page, `id="fire"`) {
 		t.Errorf("launch: ended on %s %s: %.300s", resp.Request.URL, resp.Status, page)
 	}
-	cancel()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Errorf("run: got %v, want nil after the context ended", err)
-		}
-	case <-time.After(10 * time.Second):
-		t.Fatal("run did not return after the context ended")
+	if err := stop(); err != nil {
+		t.Errorf("run: got %v, want nil after the context ended", err)
 	}
 }
 
@@ -89,29 +57,23 @@ func TestRun(t *testing.T) {
 // development LMS starts.
 func TestStart_registrations(t *testing.T) {
 	t.Parallel()
-	file := filepath.Join(t.TempDir(), "registrations.json")
-	err := os.WriteFile(file, []byte(`{"platforms":[{"issuer":"https://moodle.example.edu","client_id":"2T1DmxSUCu2ZSuu",
-		"deployment_ids":["1"],"auth_url":"https://moodle.example.edu/mod/lti/auth.php",
-		"jwks_url":"https://moodle.example.edu/mod/lti/certs.php"}]}`), 0o600)
+	file := devserver.MoodleRegistrations(t)
+	s, err := start(config{devserver.Config{Addr: "127.0.0.1:0", Registrations: file, KeyDir: t.TempDir()}, t.TempDir()}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, err := start(config{addr: "127.0.0.1:0", registrations: file, keyDir: t.TempDir(), scoreDir: t.TempDir()}, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.close()
-	if s.lms != nil {
+	defer s.Close()
+	if s.Platform != nil {
 		t.Error("a development LMS started although registrations were given")
 	}
 	banner := s.banner()
-	for _, want := range []string{file, s.labURL + "/lti/login", s.labURL + "/lti/launch", s.labURL + "/.well-known/jwks.json"} {
+	for _, want := range []string{file, s.URL + "/lti/login", s.URL + "/lti/launch", s.URL + "/.well-known/jwks.json"} {
 		if !strings.Contains(banner, want) {
 			t.Errorf("banner lacks %q:\n%s", want, banner)
 		}
 	}
-	if !strings.HasPrefix(s.labURL, "http://127.0.0.1:") {
-		t.Errorf("lab URL: got %q, want http://ADDR", s.labURL)
+	if !strings.HasPrefix(s.URL, "http://127.0.0.1:") {
+		t.Errorf("lab URL: got %q, want http://ADDR", s.URL)
 	}
 }
 
@@ -119,14 +81,8 @@ func TestStart_registrations(t *testing.T) {
 func TestRun_errors(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
-	broken := filepath.Join(dir, "broken.json")
-	if err := os.WriteFile(broken, []byte(`{"platforms": [`), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	notADir := filepath.Join(dir, "file")
-	if err := os.WriteFile(notADir, nil, 0o600); err != nil {
-		t.Fatal(err)
-	}
+	broken := devserver.WriteFile(t, dir, "broken.json", `{"platforms": [`)
+	notADir := devserver.WriteFile(t, dir, "file", "")
 	for _, tc := range []struct {
 		name string
 		args []string
@@ -146,14 +102,8 @@ func TestRun_errors(t *testing.T) {
 			t.Parallel()
 			args := append([]string{"-addr", "127.0.0.1:0", "-platform-addr", "127.0.0.1:0", "-keys", filepath.Join(dir, "keys"),
 				"-scores", filepath.Join(dir, "scores-"+strings.ReplaceAll(tc.name, " ", "-"))}, tc.args...)
-			getenv := func(k string) string {
-				if k == tool.PlatformsEnv {
-					return tc.env
-				}
-				return ""
-			}
 			var stdout strings.Builder
-			err := run(context.Background(), args, getenv, &stdout, io.Discard)
+			err := run(context.Background(), args, devserver.Env(tc.env), &stdout, io.Discard)
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Fatalf("run: got %v, want an error containing %q", err, tc.want)
 			}
