@@ -131,7 +131,9 @@ func exampleProctoringTool() *tool.Tool {
 	if err != nil {
 		log.Fatal(err)
 	}
-	t, err := tool.New(tool.Config{Platforms: regs, Keys: keys, BaseURL: "https://proctor.example"})
+	t, err := tool.New(tool.Config{Platforms: regs, Keys: keys, BaseURL: "https://proctor.example",
+		// Proctoring launches are refused unless the tool lists them.
+		MessageTypes: []tool.MessageType{tool.ResourceLinkRequest, tool.StartProctoring, tool.EndAssessment}})
 	if err != nil {
 		log.Fatal(err)
 	}

@@ -81,12 +81,6 @@ func TestProctoring_browser(t *testing.T) {
 	if err != nil || !allowed {
 		t.Errorf("the LMS's iframe does not let the tool use the camera, the microphone and full screen: %v", err)
 	}
-	// The page offers the snapshot only with a camera it may use; without
-	// one (a headless browser has none) it says so, before the candidate
-	// goes on.
-	browsertest.WaitFor(t, pre, "the camera check", `(function () {
-	  var camera = document.getElementById("snapshot-camera"), note = document.getElementById("snapshot-status");
-	  return !camera.hidden || note.textContent.includes("No camera"); })()`)
 	passPrecheck(t, pre)
 
 	// The pre-check passed: the start page names the monitor window, which
@@ -116,7 +110,7 @@ func TestProctoring_browser(t *testing.T) {
 	}
 	browsertest.WaitFor(t, ctx, "the assessment page in the iframe",
 		`(function () { var d = document.getElementById("tool").contentDocument;
-		  return !!d && !!d.getElementById("assessment") && d.getElementById("attempt-status").textContent === "running"; })()`)
+		  return !!d && d.readyState === "complete" && !!d.getElementById("assessment") && d.getElementById("attempt-status").textContent === "running"; })()`)
 
 	// 3. The monitor window the start opened shows the attempt in
 	// progress, without a way to full screen (it would hide the exam). Its
@@ -195,6 +189,12 @@ func TestProctoring_browser(t *testing.T) {
 // passPrecheck passes the pre-check in the tool's page pre as Ada Park.
 func passPrecheck(t *testing.T, pre context.Context) {
 	t.Helper()
+	// The page offers the snapshot only with a camera it may use; without
+	// one (a headless browser has none) it says so, before the candidate
+	// goes on (the note moves the form: wait for it before clicking).
+	browsertest.WaitFor(t, pre, "the camera check", `(function () {
+	  var camera = document.getElementById("snapshot-camera"), note = document.getElementById("snapshot-status");
+	  return !!camera && !!note && (!camera.hidden || note.textContent.includes("No camera")); })()`)
 	browsertest.Do(t, pre, "pass the pre-check",
 		chromedp.SetValue(chromedp.ID("identity-name"), "Ada Park"),
 		chromedp.Click(chromedp.ID("env-quiet")),
@@ -224,7 +224,7 @@ func TestProctoring_browserTerminated(t *testing.T) {
 	}
 	browsertest.Do(t, start, "start the attempt", chromedp.Click(chromedp.ID("start-assessment")))
 	assessment := `(function () { var d = document.getElementById("tool").contentDocument;
-	  return !!d && !!d.getElementById("assessment") && d.getElementById("attempt-status").textContent === %q &&
+	  return !!d && d.readyState === "complete" && !!d.getElementById("assessment") && d.getElementById("attempt-status").textContent === %q &&
 	    d.getElementById("finish-attempt").disabled === %t && d.getElementById("attempt-note").textContent.includes(%q); })()`
 	browsertest.WaitFor(t, ctx, "the running attempt", fmt.Sprintf(assessment, "running", false, ""))
 

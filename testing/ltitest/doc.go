@@ -133,8 +133,11 @@
 // status. [Platform.AssessmentStarts] and [Platform.ProctoringActions]
 // record what the tool sent; [Platform.StartProctoring] and
 // [Browser.FinishAttempt] run the flow, the test playing the candidate in
-// the tool's pre-check. On the course page, learners have a "Start
-// proctored attempt" button for the demo "Final exam".
+// the tool's pre-check. With [WithDevProctoring], learners on the course
+// page have a "Start proctored attempt" button for the demo "Final exam".
+// The tool under test must list [tool.StartProctoring] and
+// [tool.EndAssessment] in its tool.Config.MessageTypes, or it refuses
+// these launches.
 //
 // # Services
 //
