@@ -6,10 +6,7 @@ import (
 	"fmt"
 	"html"
 	"io"
-	"log/slog"
-	"net"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"regexp"
 	"strings"
@@ -48,29 +45,9 @@ func (ct *catalogTool) setRespond(f func(w http.ResponseWriter, r *http.Request,
 
 func newCatalogTool(t *testing.T, p *ltitest.Platform) *catalogTool {
 	t.Helper()
-	lis, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	base := "http://" + lis.Addr().String()
-	key, err := jwks.GenerateKey()
-	if err != nil {
-		t.Fatal(err)
-	}
-	ring, err := jwks.NewKeyRing(key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	regs, err := tool.NewMemoryPlatforms(p.Registration())
-	if err != nil {
-		t.Fatal(err)
-	}
-	tl, err := tool.New(tool.Config{BaseURL: base, Platforms: regs, Keys: ring, Logger: slog.New(slog.DiscardHandler)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { tl.Close() })
-	ct := &catalogTool{URL: base, Tool: tl, Keys: ring}
+	tt := newTestTool(t, p)
+	tl := tt.Tool
+	ct := &catalogTool{URL: tt.URL, Tool: tl, Keys: tt.Keys}
 
 	session := middleware.Session(tl)
 	mux := http.NewServeMux()
@@ -83,11 +60,7 @@ func newCatalogTool(t *testing.T, p *ltitest.Platform) *catalogTool {
 		}))))
 	mux.Handle("GET /catalog", session(http.HandlerFunc(ct.catalog)))
 	mux.Handle("POST /catalog/pick", session(http.HandlerFunc(ct.pick)))
-	srv := &httptest.Server{Listener: lis, Config: &http.Server{Handler: mux}}
-	srv.Start()
-	t.Cleanup(srv.Close)
-	p.SetRedirectURIs(base + "/lti/launch")
-	p.SetToolJWKSURL(base + "/jwks")
+	tt.serve(t, p, mux)
 	return ct
 }
 

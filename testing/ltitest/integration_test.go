@@ -2,10 +2,7 @@ package ltitest_test
 
 import (
 	"io"
-	"log/slog"
-	"net"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"slices"
 	"strings"
@@ -13,7 +10,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ltikit/ltikit/jwks"
 	"github.com/ltikit/ltikit/middleware"
 	"github.com/ltikit/ltikit/testing/ltitest"
 	"github.com/ltikit/ltikit/tool"
@@ -31,33 +27,8 @@ type realTool struct {
 
 func newRealTool(t *testing.T, p *ltitest.Platform) *realTool {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	base := "http://" + l.Addr().String()
-	key, err := jwks.GenerateKey()
-	if err != nil {
-		t.Fatal(err)
-	}
-	ring, err := jwks.NewKeyRing(key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	regs, err := tool.NewMemoryPlatforms(p.Registration())
-	if err != nil {
-		t.Fatal(err)
-	}
-	tl, err := tool.New(tool.Config{
-		BaseURL:   base,
-		Platforms: regs,
-		Keys:      ring,
-		Logger:    slog.New(slog.DiscardHandler),
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { tl.Close() })
+	tt := newTestTool(t, p)
+	tl, base := tt.Tool, tt.URL
 
 	rt := &realTool{URL: base}
 	mux := http.NewServeMux()
@@ -69,10 +40,7 @@ func newRealTool(t *testing.T, p *ltitest.Platform) *realTool {
 		rt.mu.Unlock()
 		io.WriteString(w, "hello "+l.Subject)
 	})))
-	srv := &httptest.Server{Listener: l, Config: &http.Server{Handler: mux}}
-	srv.Start()
-	t.Cleanup(srv.Close)
-	p.SetRedirectURIs(base + "/lti/launch")
+	tt.serve(t, p, mux)
 	return rt
 }
 

@@ -7,10 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
-	"log/slog"
-	"net"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"regexp"
 	"slices"
@@ -44,41 +41,16 @@ type proctorTool struct {
 
 func newProctorTool(t *testing.T, p *ltitest.Platform) *proctorTool {
 	t.Helper()
-	lis, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	base := "http://" + lis.Addr().String()
-	key, err := jwks.GenerateKey()
-	if err != nil {
-		t.Fatal(err)
-	}
-	ring, err := jwks.NewKeyRing(key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	regs, err := tool.NewMemoryPlatforms(p.Registration())
-	if err != nil {
-		t.Fatal(err)
-	}
-	tl, err := tool.New(tool.Config{BaseURL: base, Platforms: regs, Keys: ring, Logger: slog.New(slog.DiscardHandler),
-		MessageTypes: []tool.MessageType{tool.ResourceLinkRequest, tool.StartProctoring, tool.EndAssessment}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { tl.Close() })
-	pt := &proctorTool{URL: base, Tool: tl, Keys: ring}
+	tt := newTestTool(t, p, tool.ResourceLinkRequest, tool.StartProctoring, tool.EndAssessment)
+	tl := tt.Tool
+	pt := &proctorTool{URL: tt.URL, Tool: tl, Keys: tt.Keys}
 
 	mux := http.NewServeMux()
 	mux.Handle("/lti/login", tl.LoginHandler())
 	mux.Handle("/jwks", tl.JWKSHandler())
 	mux.Handle("POST /lti/launch", middleware.Launch(tl)(http.HandlerFunc(pt.launch)))
 	mux.Handle("POST /precheck", middleware.Session(tl)(http.HandlerFunc(pt.precheck)))
-	srv := &httptest.Server{Listener: lis, Config: &http.Server{Handler: mux}}
-	srv.Start()
-	t.Cleanup(srv.Close)
-	p.SetRedirectURIs(base + "/lti/launch")
-	p.SetToolJWKSURL(base + "/jwks")
+	tt.serve(t, p, mux)
 	return pt
 }
 
